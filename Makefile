@@ -1,0 +1,56 @@
+# The README's two commands: `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app survey
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+export FLASK_SKIP_DOTENV := 1
+
+.PHONY: run test bench lint install assets system clean services
+
+$(BIN)/activate:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed
+
+# Debian packages the tests and the look-at-it checks need (Chromium for Playwright, pdftoppm).
+system:
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; }
+
+run: install assets
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Fails in CI (CI=true) when PostgreSQL or Redis does not answer; locally it says what it skips.
+services: install
+	@$(BIN)/python -m survey.checks services
+
+test: install assets system services
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -m "not browser" -p no:cacheprovider
+	TEST_DATABASE_URL=$$($(BIN)/python -m survey.checks pg-url $(PG_URL)) \
+	  TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: install assets
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules instance

@@ -1,0 +1,1 @@
+"""WTForms form classes and field-level validators; nothing here imports views."""

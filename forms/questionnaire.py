@@ -1,0 +1,154 @@
+"""Questionnaire forms, generated from the questionnaire definition (data), one class per section."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields import EmailField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Email, Optional, StopValidation
+from wtforms.validators import ValidationError as FieldError
+
+from survey.questionnaire import Question, Section
+from survey.validate import ValidationError, check_ethnicity_row, check_length, clean_text
+
+
+class RequiredWhenCompleting:
+    """Required on *Save and continue*; *Save and come back later* accepts a blank answer."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: SectionForm, field: Field) -> None:
+        """Stop with the message when the person is completing the section and left this blank."""
+        if not field.data and field.data != 0:
+            field.errors[:] = []
+            if form.completing:
+                raise StopValidation(self.message)
+            raise StopValidation()
+
+
+class MaxChars:
+    """Refuse text over the limit, naming the limit and the current length."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __call__(self, form: SectionForm, field: Field) -> None:
+        """Raise the shared rule's message as a field error."""
+        try:
+            check_length(field.data or "", self.limit)
+        except ValidationError as exc:
+            raise FieldError(str(exc)) from None
+
+
+class CountField(IntegerField):
+    """A whole number of 0 or more, with an error that names the cell."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        """Parse the number, allowing thousands separators; keep the raw text on error."""
+        raw = (valuelist[0] if valuelist else "").strip().replace(",", "")
+        self.raw_data = valuelist
+        if not raw:
+            self.data = None
+            return
+        try:
+            self.data = int(raw)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a whole number, like 12") from None
+        if self.data < 0:
+            raise ValueError(f"{self.label.text} must be 0 or more")
+
+
+class SectionForm(FlaskForm):
+    """Base of every generated section form."""
+
+    completing = False
+    section: Section
+    table_questions: tuple[Question, ...] = ()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Run field validators, then the cross-field rules of number tables."""
+        ok = super().validate(extra_validators)
+        for q in self.table_questions:
+            for row, row_label in q.rows:
+                detentions = self[cell_name(q, row, "detentions")]
+                population = self[cell_name(q, row, "population")]
+                if detentions.errors or population.errors:
+                    continue
+                try:
+                    check_ethnicity_row(row_label, detentions.data, population.data)
+                except ValidationError as exc:
+                    target = population if detentions.data is not None and population.data is None else detentions
+                    target.errors = [*target.errors, str(exc)]
+                    ok = False
+        return ok
+
+
+def cell_name(q: Question, row: str, column: str) -> str:
+    """The form field name of one cell of a number table."""
+    return f"{q.key}__{row}__{column}"
+
+
+def revision_name(q: Question) -> str:
+    """The hidden field carrying the answer revision the person started from."""
+    return f"rev__{q.key}"
+
+
+def _required(q: Question) -> list[Any]:
+    verb = "Select" if q.choices else "Enter"
+    return [RequiredWhenCompleting(f"{verb} an answer to “{q.label}”")] if q.required else [Optional()]
+
+
+def _choices(q: Question) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in q.choices]
+
+
+def _fields_for(q: Question) -> dict[str, Field]:
+    text_filters = [clean_text]
+    kind = q.type
+    if kind == "long_text":
+        return {q.key: TextAreaField(q.label, _required(q) + [MaxChars(q.max_chars)], filters=text_filters)}
+    if kind == "short_text":
+        return {q.key: StringField(q.label, _required(q) + [MaxChars(q.max_chars)], filters=text_filters)}
+    if kind == "email":
+        email = Email(message="Enter an email address in the correct format, like name@example.nhs.uk")
+        return {q.key: EmailField(q.label, _required(q) + [email], filters=[str.strip])}
+    if kind in {"single_choice", "scale", "yes_no"}:
+        return {q.key: RadioField(q.label, _required(q), choices=_choices(q), validate_choice=True)}
+    if kind == "multiple_choice":
+        return {q.key: SelectMultipleField(q.label, _required(q), choices=_choices(q))}
+    if kind == "number":
+        return {q.key: CountField(q.label, [Optional()])}
+    if kind == "number_table":
+        return {
+            cell_name(q, row, col): CountField(f"{col_label} for {row_label}", [Optional()])
+            for row, row_label in q.rows
+            for col, col_label in q.columns
+        }
+    raise ValueError(f"no form field for question type {kind!r}")
+
+
+@cache
+def section_form_class(section: Section) -> type[SectionForm]:
+    """Build (once) the form class for a section from its questions."""
+    attrs: dict[str, Any] = {"section": section}
+    tables = []
+    for q in section.questions:
+        if q.readonly:
+            continue
+        attrs.update(_fields_for(q))
+        attrs[revision_name(q)] = HiddenField()
+        if q.type == "number_table":
+            tables.append(q)
+    attrs["table_questions"] = tuple(tables)
+    return type(f"{section.key.title().replace('-', '').replace('_', '')}Form", (SectionForm,), attrs)
+
+
+def expected_field_names(form: SectionForm) -> set[str]:
+    """The names a genuine submission of this form may carry."""
+    return {f.name for f in form} | {"action"}

@@ -1,0 +1,48 @@
+"""Forms of the respondent journey other than the questionnaire sections."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from survey.validate import clean_text
+
+
+class DeclarationForm(FlaskForm):
+    """The declaration on the check-your-answers page."""
+
+    confirm = BooleanField(
+        "I confirm that this report is accurate and that I am authorised to submit it for my organisation",
+        [DataRequired("Confirm that the report is accurate and that you may submit it")],
+    )
+    full_name = StringField(
+        "Your full name",
+        [InputRequired("Enter your full name"), Length(max=200, message="Your name must be 200 characters or fewer")],
+        filters=[clean_text, lambda v: v.strip() if v else v],
+    )
+
+
+class ConflictForm(FlaskForm):
+    """A decision on a conflicting save: keep mine, keep theirs, or save a merged text."""
+
+    choice = RadioField(
+        "Which version do you want to keep?",
+        [InputRequired("Select which version to keep")],
+        choices=[
+            SelectChoice("mine", "Keep my version"),
+            SelectChoice("theirs", "Keep my colleague's version"),
+            SelectChoice("merged", "Use the text below"),
+        ],
+    )
+    merged = TextAreaField("Merged answer", filters=[clean_text])
+    seen_revision = HiddenField()
+
+
+class PrefillForm(FlaskForm):
+    """The button that starts a section from last round's answers (CSRF only)."""
+
+
+class SignOutForm(FlaskForm):
+    """The sign-out button (CSRF only)."""

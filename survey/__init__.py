@@ -1,0 +1,38 @@
+"""The pledge reporting app: `create_app` builds it; nothing happens at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, or from `config` (tests) layered on top of it."""
+    app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
+    from survey import assets, cli, security
+    from survey.blueprints import public, respond
+    from survey.config import Settings
+    from survey.extensions import csrf, db, migrate
+    from survey.services import jobs, templating
+
+    if config and config.get("TESTING"):
+        app.config.update(config)
+    else:
+        app.config.update(Settings.from_env().flask_config(Path(app.instance_path)))
+        app.config.update(config or {})
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    security.init_app(app)
+    assets.init_app(app)
+    templating.init_app(app)
+    jobs.init_app(app)
+    public.init_app(app)
+    respond.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""Blueprints, one per audience: public, respond (signatories), manage (lead), review (reviewers), auth."""

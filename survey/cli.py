@@ -1,0 +1,31 @@
+"""Flask CLI commands: `flask --app survey demo`, `... nlp retag|sweep`."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+
+@click.command("demo")
+@click.option("--json", "as_json", is_flag=True, help="Print the links and log-ins as JSON.")
+@with_appcontext
+def demo_command(as_json: bool) -> None:
+    """Create (once) the demo pledge, organisations and rounds, and print the links."""
+    from survey.demo import seed_demo
+
+    links = seed_demo(base_url=current_app.config["BASE_URL"])
+    if as_json:
+        click.echo(json.dumps(links, indent=2))
+        return
+    click.echo(f"\nDemo ready at {links['base_url']}\n")
+    click.echo("Respondent links (each opens one organisation's report in the current round):")
+    for item in links["respondent_links"]:
+        click.echo(f"  {item['organisation']} ({item['status']}), {item['contact']}:\n    {item['url']}")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    app.cli.add_command(demo_command)

@@ -1,0 +1,31 @@
+"""The data model: one module per concern, every class importable from here."""
+
+from survey.models.access import AuditEvent, Invitation, RespondentSession, User
+from survey.models.base import Base, utcnow
+from survey.models.coding import Code, CodebookVersion, Theme
+from survey.models.jobs import Job
+from survey.models.pledge import ORGANISATION_KINDS, Commitment, Contact, Organisation, Pledge
+from survey.models.rounds import Answer, AnswerRevision, QuestionnaireVersion, Response, Round
+
+__all__ = [
+    "ORGANISATION_KINDS",
+    "Answer",
+    "AnswerRevision",
+    "AuditEvent",
+    "Base",
+    "Code",
+    "CodebookVersion",
+    "Commitment",
+    "Contact",
+    "Invitation",
+    "Job",
+    "Organisation",
+    "Pledge",
+    "QuestionnaireVersion",
+    "RespondentSession",
+    "Response",
+    "Round",
+    "Theme",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,179 @@
+"""The questionnaire definition: loaded from YAML data, expanded into the sections a respondent sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFINITIONS = Path(__file__).parent / "questionnaires"
+QUESTION_TYPES = {
+    "short_text",
+    "long_text",
+    "email",
+    "single_choice",
+    "scale",
+    "multiple_choice",
+    "yes_no",
+    "number",
+    "number_table",
+}
+FREE_TEXT_TYPES = {"long_text"}
+YES_NO = (("yes", "Yes"), ("no", "No"))
+
+
+class DefinitionError(ValueError):
+    """The questionnaire definition file is malformed; the message names the question."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question as asked in one section (per-commitment questions carry their commitment)."""
+
+    key: str
+    type: str
+    label: str
+    hint: str = ""
+    required: bool = False
+    readonly: bool = False
+    prefill: str | None = None
+    choices: tuple[tuple[str, str], ...] = ()
+    rows: tuple[tuple[str, str], ...] = ()
+    columns: tuple[tuple[str, str], ...] = ()
+    words: int | None = None
+    max_chars: int = 0
+    commitment: int | None = None
+
+    @property
+    def field_key(self) -> str:
+        """The answer's key within a response: the question key, qualified by commitment when repeated."""
+        return f"c{self.commitment}.{self.key}" if self.commitment else self.key
+
+    @property
+    def is_free_text(self) -> bool:
+        """Whether answers to this question are tagged with themes."""
+        return self.type in FREE_TEXT_TYPES
+
+    def choice_label(self, value: str) -> str:
+        """The label shown for a stored choice value."""
+        return dict(self.choices).get(value, value)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One page of the questionnaire and one line of the task list."""
+
+    key: str
+    title: str
+    intro: str = ""
+    commitment: int | None = None
+    questions: tuple[Question, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """A questionnaire version expanded for one pledge's commitments and one response's context."""
+
+    key: str
+    version: int
+    title: str
+    sections: tuple[Section, ...]
+
+    def section(self, key: str) -> Section | None:
+        """The section with this key, or None."""
+        return next((s for s in self.sections if s.key == key), None)
+
+    def questions(self) -> list[Question]:
+        """Every question in page order."""
+        return [q for s in self.sections for q in s.questions]
+
+    def question(self, field_key: str) -> Question | None:
+        """The question answered under this field key, or None."""
+        return next((q for q in self.questions() if q.field_key == field_key), None)
+
+
+def load_definition(name: str = "pledge-progress-v1") -> dict[str, Any]:
+    """Read a shipped definition file and check it."""
+    path = DEFINITIONS / f"{name}.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    check_definition(data)
+    return data
+
+
+def check_definition(data: dict[str, Any]) -> None:
+    """Raise DefinitionError when keys repeat or a question has an unknown type or no choices."""
+    seen: set[str] = set()
+    for section in data.get("sections", []):
+        for q in section.get("questions", []):
+            key = q.get("key", "")
+            if not key or key in seen:
+                raise DefinitionError(f"question key {key!r} is missing or used twice")
+            seen.add(key)
+            if q.get("type") not in QUESTION_TYPES:
+                raise DefinitionError(f"question {key!r} has unknown type {q.get('type')!r}")
+            if q["type"] in {"single_choice", "scale", "multiple_choice"} and not q.get("choices"):
+                raise DefinitionError(f"question {key!r} needs choices")
+
+
+def _pairs(items: list[list[str]] | None) -> tuple[tuple[str, str], ...]:
+    return tuple((str(a), str(b)) for a, b in items or ())
+
+
+def _question(data: dict[str, Any], limits: dict[str, int], commitment: int | None) -> Question:
+    choices = YES_NO if data["type"] == "yes_no" else _pairs(data.get("choices"))
+    return Question(
+        key=data["key"],
+        type=data["type"],
+        label=data["label"],
+        hint=data.get("hint", ""),
+        required=bool(data.get("required")),
+        readonly=bool(data.get("readonly")),
+        prefill=data.get("prefill"),
+        choices=choices,
+        rows=_pairs(data.get("rows")),
+        columns=_pairs(data.get("columns")),
+        words=data.get("words"),
+        max_chars=limits.get(data["type"], 0),
+        commitment=commitment,
+    )
+
+
+def _applies(q: dict[str, Any], commitment: int | None, first_report: bool) -> bool:
+    if commitment is not None and "only_commitments" in q and commitment not in q["only_commitments"]:
+        return False
+    when = q.get("when")
+    return when is None or (when == "first_report") == first_report
+
+
+def expand(
+    definition: dict[str, Any], commitments: list[tuple[int, str]], *, first_report: bool = True
+) -> Questionnaire:
+    """Expand a definition into sections: repeated sections once per commitment, conditions applied."""
+    limits = definition.get("limits", {})
+    sections: list[Section] = []
+    for s in definition["sections"]:
+        numbers: list[tuple[int | None, str]] = list(commitments) if s.get("per_commitment") else [(None, "")]
+        for number, title in numbers:
+            questions = tuple(
+                _question(q, limits, number) for q in s["questions"] if _applies(q, number, first_report)
+            )
+            sections.append(
+                Section(
+                    key=f"{s['key']}-{number}" if number else s["key"],
+                    title=s["title"].format(number=number) if number else s["title"],
+                    intro=title if number else s.get("intro", ""),
+                    commitment=number,
+                    questions=questions,
+                )
+            )
+    return Questionnaire(definition["key"], definition["version"], definition["title"], tuple(sections))
+
+
+@cache
+def free_text_question_keys(definition_key: str = "pledge-progress-v1") -> frozenset[str]:
+    """The question keys whose answers are free text (tagged with themes)."""
+    data = load_definition(definition_key)
+    return frozenset(q["key"] for s in data["sections"] for q in s["questions"] if q["type"] in FREE_TEXT_TYPES)

@@ -1,0 +1,1 @@
+"""Domain logic: what views, CLI commands, jobs and tests all call."""

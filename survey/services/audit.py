@@ -1,0 +1,32 @@
+"""The audit trail: one call records who did what to which row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from survey.extensions import db
+from survey.models import AuditEvent
+
+
+def record(
+    action: str,
+    *,
+    actor_type: str,
+    actor_id: int | None,
+    target_type: str,
+    target_id: int | None,
+    summary: str = "",
+    **details: Any,
+) -> AuditEvent:
+    """Add an audit event to the session (committed with the change it describes)."""
+    event = AuditEvent(
+        action=action,
+        actor_type=actor_type,
+        actor_id=actor_id,
+        target_type=target_type,
+        target_id=target_id,
+        summary=summary,
+        details=details,
+    )
+    db.session.add(event)
+    return event

@@ -1,0 +1,312 @@
+"""A response and its answers: loading, saving with optimistic locking, pre-fill and submission."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from forms.questionnaire import SectionForm, cell_name, revision_name
+from survey.extensions import db
+from survey.models import Answer, AnswerRevision, Contact, Organisation, Response, Round, utcnow
+from survey.questionnaire import Question, Questionnaire, Section, expand
+from survey.services import audit
+from survey.services.pledges import commitment_titles
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read over the phone
+
+
+class ResponseError(Exception):
+    """An action on a response is not allowed now; str() says why in words a respondent understands."""
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a save did: how many answers changed, and the conflicting saves kept for the person to resolve."""
+
+    changed: int
+    conflicts: tuple[int, ...]
+
+
+def new_reference() -> str:
+    """A short, unambiguous reference number such as PLG-7K3M-Q9XD."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"PLG-{chars[:4]}-{chars[4:]}"
+
+
+def previous_submission(response: Response) -> Response | None:
+    """The organisation's latest submitted response in an earlier round of the same pledge."""
+    return db.session.scalar(
+        select(Response)
+        .join(Round, Response.round_id == Round.id)
+        .where(
+            Response.organisation_id == response.organisation_id,
+            Response.status == "submitted",
+            Round.pledge_id == response.round.pledge_id,
+            Round.number < response.round.number,
+        )
+        .order_by(Round.number.desc())
+        .limit(1)
+    )
+
+
+def questionnaire_for(response: Response) -> Questionnaire:
+    """The questionnaire as this response sees it (first report or a later one)."""
+    first = previous_submission(response) is None
+    rnd = response.round
+    return expand(rnd.questionnaire.definition, commitment_titles(rnd.pledge_id), first_report=first)
+
+
+def answers_by_key(response_id: int) -> dict[str, Answer]:
+    """The response's answers keyed by field key."""
+    rows = db.session.scalars(select(Answer).where(Answer.response_id == response_id))
+    return {a.field_key: a for a in rows}
+
+
+def prefill_value(q: Question, organisation: Organisation, contact: Contact | None) -> Any:
+    """The starting value of a question taken from the organisation or the person (`prefill:` in the definition)."""
+    if not q.prefill:
+        return None
+    source, _, attr = q.prefill.partition(".")
+    obj = organisation if source == "organisation" else contact
+    return getattr(obj, attr, None) if obj is not None else None
+
+
+def form_data(section: Section, answers: dict[str, Answer], defaults: dict[str, Any]) -> dict[str, Any]:
+    """Turn stored answers (or defaults) into the data of a section form, revisions included."""
+    data: dict[str, Any] = {}
+    for q in section.questions:
+        answer = answers.get(q.field_key)
+        value = answer.value if answer else defaults.get(q.key)
+        data[revision_name(q)] = str(answer.revision) if answer else "0"
+        if q.type == "number_table":
+            for row, _ in q.rows:
+                for col, _ in q.columns:
+                    data[cell_name(q, row, col)] = ((value or {}).get(row) or {}).get(col)
+        else:
+            data[q.key] = value
+    return data
+
+
+def value_from_form(q: Question, form: SectionForm) -> Any:
+    """The value to store for a question, from a validated form; blank becomes None."""
+    if q.type == "number_table":
+        table = {
+            row: {col: form[cell_name(q, row, col)].data for col, _ in q.columns}
+            for row, _ in q.rows
+        }
+        table = {row: cells for row, cells in table.items() if any(v is not None for v in cells.values())}
+        return table or None
+    value = form[q.key].data
+    if isinstance(value, str):
+        value = value.strip("\n") if q.type == "long_text" else value.strip()
+    return value if value not in ("", [], None) else None
+
+
+def _value_at(answer: Answer, revision: int) -> Any:
+    if revision == 0:
+        return None
+    return db.session.scalar(
+        select(AnswerRevision.value).where(
+            AnswerRevision.answer_id == answer.id,
+            AnswerRevision.revision == revision,
+            AnswerRevision.outcome == "applied",
+        )
+    )
+
+
+def _write(answer: Answer, q: Question, value: Any, contact_id: int | None) -> None:
+    answer.value = value
+    answer.text = value if q.is_free_text else None
+    answer.updated_by_id = contact_id
+    answer.updated_at = utcnow()
+    answer.tagging = "none"
+    db.session.flush()  # bumps the revision; raises StaleDataError when someone saved in between
+    db.session.add(
+        AnswerRevision(answer_id=answer.id, revision=answer.revision, value=value, contact_id=contact_id)
+    )
+
+
+def _save_one(
+    response: Response, q: Question, value: Any, base: int, answer: Answer | None, contact_id: int | None
+) -> tuple[bool, int | None]:
+    """Apply one answer; return (changed, id of the conflicting save kept for later or None)."""
+    if answer is None:
+        if value is None:
+            return False, None
+        answer = Answer(
+            response_id=response.id, field_key=q.field_key, question_key=q.key, commitment_number=q.commitment
+        )
+        db.session.add(answer)
+        _write(answer, q, value, contact_id)
+        return True, None
+    if answer.value == value:
+        return False, None
+    if base != answer.revision and value != _value_at(answer, base):
+        kept = AnswerRevision(
+            answer_id=answer.id, revision=answer.revision, value=value, contact_id=contact_id,
+            outcome="conflict", base_revision=base,
+        )
+        db.session.add(kept)
+        db.session.flush()
+        return False, kept.id
+    if base != answer.revision:
+        return False, None  # the person did not change this answer; a colleague's newer save stands
+    _write(answer, q, value, contact_id)
+    return True, None
+
+
+def _touch(response: Response, section_key: str, status: str) -> None:
+    now = utcnow()
+    states = dict(response.section_states or {})
+    states[section_key] = status
+    response.section_states = states
+    response.last_activity_at = now
+    if response.status == "not_started":
+        response.status = "in_progress"
+        response.started_at = now
+
+
+def save_section(
+    response: Response, section: Section, form: SectionForm, contact_id: int | None, *, completing: bool
+) -> SaveResult:
+    """Save a section's answers, keeping any save based on an older revision as a conflict; commits."""
+    if not response.is_editable:
+        raise ResponseError("This report has been submitted or the round has closed, so it cannot be changed.")
+    for attempt in range(3):
+        try:
+            result = _save_section_once(response, section, form, contact_id, completing=completing)
+            db.session.commit()
+            return result
+        except (StaleDataError, IntegrityError):
+            # A colleague saved the same answer between our read and write: re-read and compare again.
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _save_section_once(
+    response: Response, section: Section, form: SectionForm, contact_id: int | None, *, completing: bool
+) -> SaveResult:
+    answers = answers_by_key(response.id)
+    changed, conflicts = 0, []
+    for q in section.questions:
+        if q.readonly:
+            continue
+        base = int(form[revision_name(q)].data or 0)
+        did_change, conflict = _save_one(
+            response, q, value_from_form(q, form), base, answers.get(q.field_key), contact_id
+        )
+        changed += did_change
+        if conflict is not None:
+            conflicts.append(conflict)
+    status = "completed" if completing and not conflicts else "in_progress"
+    _touch(response, section.key, status)
+    if changed or conflicts:
+        audit.record(
+            "answers.saved", actor_type="contact", actor_id=contact_id, target_type="response",
+            target_id=response.id, section=section.key, changed=changed, conflicts=len(conflicts),
+        )
+    return SaveResult(changed, tuple(conflicts))
+
+
+def open_conflicts(response_id: int, contact_id: int) -> list[tuple[AnswerRevision, Answer]]:
+    """The person's conflicting saves on this response, still waiting for a decision."""
+    rows = db.session.execute(
+        select(AnswerRevision, Answer)
+        .join(Answer, AnswerRevision.answer_id == Answer.id)
+        .where(
+            Answer.response_id == response_id,
+            AnswerRevision.contact_id == contact_id,
+            AnswerRevision.outcome == "conflict",
+        )
+        .order_by(AnswerRevision.id)
+    )
+    return [(rev, ans) for rev, ans in rows]
+
+
+def resolve_conflict(
+    response: Response, section: Section, q: Question, revision_id: int, contact_id: int, value: Any, seen_revision: int
+) -> bool:
+    """Apply the person's chosen or merged value for a conflict; False when the answer moved on again."""
+    kept = db.session.get(AnswerRevision, revision_id)
+    if kept is None or kept.outcome != "conflict" or kept.contact_id != contact_id:
+        raise ResponseError("That conflict has already been resolved.")
+    answer = kept.answer
+    if answer.response_id != response.id:
+        raise ResponseError("That conflict belongs to another report.")
+    if answer.revision != seen_revision:
+        return False
+    kept.outcome = "resolved"
+    if value != answer.value:
+        _write(answer, q, value, contact_id)
+    _touch(response, section.key, "in_progress")
+    db.session.commit()
+    return True
+
+
+def section_statuses(questionnaire: Questionnaire, response: Response) -> dict[str, str]:
+    """Each section's status for the task list."""
+    states = response.section_states or {}
+    return {s.key: states.get(s.key, "not_started") for s in questionnaire.sections}
+
+
+def incomplete_sections(questionnaire: Questionnaire, response: Response) -> list[Section]:
+    """Sections not yet completed, in order (submission needs none)."""
+    states = section_statuses(questionnaire, response)
+    return [s for s in questionnaire.sections if states[s.key] != "completed"]
+
+
+def prefill_from_previous(response: Response, section: Section, contact_id: int | None) -> int:
+    """Start a section from the organisation's previous submitted answers; return how many were copied."""
+    previous = previous_submission(response)
+    if previous is None:
+        raise ResponseError("There is no earlier submitted report to start from.")
+    old = answers_by_key(previous.id)
+    current = answers_by_key(response.id)
+    copied = 0
+    for q in section.questions:
+        source = old.get(q.field_key)
+        if q.readonly or source is None or source.value is None or q.field_key in current:
+            continue
+        answer = Answer(
+            response_id=response.id, field_key=q.field_key, question_key=q.key, commitment_number=q.commitment
+        )
+        db.session.add(answer)
+        _write(answer, q, source.value, contact_id)
+        copied += 1
+    _touch(response, section.key, "in_progress")
+    audit.record(
+        "answers.prefilled", actor_type="contact", actor_id=contact_id, target_type="response",
+        target_id=response.id, section=section.key, copied=copied, from_response=previous.id,
+    )
+    db.session.commit()
+    return copied
+
+
+def submit(response: Response, questionnaire: Questionnaire, contact_id: int, declaration_name: str) -> None:
+    """Submit a complete response: lock it, record the declaration, mark free text for tagging; commits."""
+    if not response.is_editable:
+        raise ResponseError("This report has already been submitted or the round has closed.")
+    missing = incomplete_sections(questionnaire, response)
+    if missing:
+        raise ResponseError("Complete every section before you submit: " + ", ".join(s.title for s in missing))
+    now = utcnow()
+    response.status = "submitted"
+    response.submitted_at = now
+    response.last_activity_at = now
+    response.submitted_by_id = contact_id
+    response.declaration_name = declaration_name
+    for answer in response.answers:
+        if answer.text:
+            answer.tagging = "pending"
+    audit.record(
+        "response.submitted", actor_type="contact", actor_id=contact_id, target_type="response",
+        target_id=response.id, reference=response.reference,
+    )
+    db.session.commit()

@@ -1,0 +1,46 @@
+"""Jinja set-up: our templates first, then the NHS.UK frontend macros from nhsuk-frontend-jinja."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import nhsuk_frontend_jinja
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+
+from survey.models import ORGANISATION_KINDS
+
+STATUS_LABELS = {
+    "not_started": "Not started",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "submitted": "Submitted",
+    "reopened": "Reopened",
+}
+
+
+def format_date(value: date | datetime | None) -> str:
+    """A date as people in the UK write it: 5 August 2026."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def format_datetime(value: datetime | None) -> str:
+    """A time and date: 2:05pm on 5 August 2026 (UTC)."""
+    if value is None:
+        return ""
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value:%M}{'am' if value.hour < 12 else 'pm'} on {format_date(value)}"
+
+
+def init_app(app: Flask) -> None:
+    """Chain the loaders and register the filters every template uses."""
+    assert app.jinja_loader is not None
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader(nhsuk_frontend_jinja.__name__, "templates")])
+    # The NHS.UK macros read optional nested parameters (params.navigation.colour): absent must mean empty.
+    app.jinja_env.undefined = ChainableUndefined
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
+    app.jinja_env.globals["ORGANISATION_KINDS"] = ORGANISATION_KINDS

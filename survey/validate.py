@@ -1,0 +1,54 @@
+"""Validation rules shared by forms, imports and jobs; each failure is one ValidationError a person understands."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+# C0 and C1 control characters, except tab and newline; also the Unicode non-characters Word sometimes leaves.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+class ValidationError(ValueError):
+    """A value a person entered breaks a rule; str() is the message to show them."""
+
+
+def clean_text(value: str | None) -> str | None:
+    """NFC-normalise, unify line endings and drop control characters (tabs and newlines stay)."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return _CONTROL.sub("", text)
+
+
+def check_length(text: str, limit: int) -> None:
+    """Refuse a text over `limit` characters, naming the limit and its current length."""
+    if limit and len(text) > limit:
+        raise ValidationError(
+            f"Your answer is {len(text):,} characters long. The limit is {limit:,} characters: "
+            f"shorten it by {len(text) - limit:,} characters. Your text has been kept so you can cut it."
+        )
+
+
+def check_count(value: Any, label: str) -> int | None:
+    """A count must be a whole number of 0 or more; blank is allowed."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(f"{label} must be a whole number, like 12")
+    if value < 0:
+        raise ValidationError(f"{label} must be 0 or more")
+    return value
+
+
+def check_ethnicity_row(label: str, detentions: int | None, population: int | None) -> None:
+    """Detentions need a population above 0 and may not exceed it."""
+    if detentions is not None and population is None:
+        raise ValidationError(f"Enter the population for {label}, or remove the number of detentions")
+    if detentions is not None and population == 0:
+        raise ValidationError(f"Population for {label} must be more than 0 when detentions are given")
+    if detentions is not None and population is not None and detentions > population:
+        raise ValidationError(
+            f"Detentions for {label} ({detentions:,}) cannot be more than the population ({population:,})"
+        )

@@ -1,0 +1,79 @@
+"""The respondent's journey over real HTTP: invitation link, task list, sections, check answers, submit."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from survey.models import Answer, AnswerRevision, Response
+
+
+def fill(section_key: str) -> dict[str, str]:
+    """Valid answers for one section of the first-report questionnaire."""
+    if section_key == "about":
+        return {"organisation_type": "nhs_mh_trust", "region": "London", "respondent_name": "Ada Obi",
+                "respondent_role": "Chief Executive", "respondent_email": "ada.obi@trust.example"}
+    if section_key == "background":
+        return {"why_pledge": "We signed because our detention rates for Black residents are far too high."}
+    if section_key.startswith("commitment-"):
+        data = {"progress": "early_progress", "actions": f"Actions for {section_key}: we co-produced a plan.",
+                "impact": "More referrals from community groups.", "challenges": "Capacity."}
+        if section_key == "commitment-2":
+            data |= {"measures": "mha_detentions", "ethnicity_counts__black__detentions": "40",
+                     "ethnicity_counts__black__population": "20000", "ethnicity_counts__white__detentions": "60",
+                     "ethnicity_counts__white__population": "150000"}
+        return data
+    if section_key == "next_steps":
+        return {"goals": "Publish our first dashboard.", "support_wanted": "Shared learning sets."}
+    if section_key == "publication":
+        return {"publish": "yes", "quote_attribution": "anonymous"}
+    raise AssertionError(section_key)
+
+
+SECTIONS = ["about", "background", *[f"commitment-{i}" for i in range(1, 8)], "next_steps", "publication"]
+
+
+def test_invitation_opens_task_list(client, factory, db):
+    rnd = factory.round()
+    resp = factory.response(rnd, factory.organisation("Northmoor NHS Trust"))
+    link = factory.invite(resp)
+    r = client.get(link)
+    assert r.status_code == 302
+    assert r.headers["location"] == f"/respond/{resp.id}/"
+    assert r.headers["Referrer-Policy"] == "no-referrer"
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = client.get(f"/respond/{resp.id}/")
+    assert page.status_code == 200
+    assert "Northmoor NHS Trust" in page.text
+    assert "Commitment 7" in page.text
+    assert "nonce-" in page.headers["Content-Security-Policy"]
+
+
+def test_whole_journey_submits_with_reference(client, factory, db):
+    rnd = factory.round()
+    resp = factory.response(rnd, factory.organisation())
+    client.get(factory.invite(resp))
+    for key in SECTIONS:
+        client.get(f"/respond/{resp.id}/sections/{key}")
+        r = client.post(f"/respond/{resp.id}/sections/{key}", fill(key) | {"action": "continue"})
+        assert r.status_code == 302, (key, re.findall(r'error-message">(.*?)<', r.text, re.S)[:3])
+    page = client.get(f"/respond/{resp.id}/check")
+    assert "Sections still to complete" not in page.text
+    r = client.post(f"/respond/{resp.id}/check", {"confirm": "y", "full_name": "Ada Obi"})
+    assert r.status_code == 302 and r.headers["location"].endswith("/confirmation")
+    done = client.get(r.headers["location"])
+    db.session.expire_all()
+    row = db.session.get(Response, resp.id)
+    assert row.status == "submitted" and row.declaration_name == "Ada Obi"
+    assert row.reference in done.text
+    counts = db.session.get(Response, resp.id)
+    table = db.session.scalar(select(Answer).where(Answer.response_id == counts.id,
+                                                   Answer.field_key == "c2.ethnicity_counts"))
+    assert table.value == {"black": {"detentions": 40, "population": 20000},
+                           "white": {"detentions": 60, "population": 150000}}
+    # After submission the report is read-only.
+    again = client.get(f"/respond/{resp.id}/sections/about")
+    assert again.status_code == 302 and again.headers["location"].endswith("/report")
+    assert db.session.scalar(select(AnswerRevision).limit(1)) is not None
