@@ -1,0 +1,410 @@
+"""The ``theme_tagger`` spaCy component: tags codebook themes as spans in ``doc.spans``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any, NamedTuple, get_type_hints
+
+import srsly
+from spacy.language import Language
+from spacy.lookups import Table, load_lookups
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.training import Example
+from spacy.util import ensure_path, registry
+
+from .codebook import Codebook, load_codebook
+
+SPANS_KEY = "themes"
+_THEME, _EXCLUDE, _ANCHOR, _CHECKED = 0, 1, 2, 3
+_MAX_EXPANSIONS = 20000
+_ANCHOR_ATTRS = ("LOWER", "NORM", "ORTH", "TEXT")
+
+
+@registry.misc("pledge.codebook.v1")
+def make_codebook(path: str | None = None) -> Codebook:
+    """Registry function loading a codebook file (default: the shipped one), for [initialize] configs."""
+    return load_codebook(path)
+
+
+@Language.factory(
+    "theme_tagger",
+    default_config={"spans_key": SPANS_KEY, "codebook_path": None},
+    assigns=["doc.spans", "doc._.themes"],
+)
+def make_theme_tagger(nlp: Language, name: str, *, spans_key: str, codebook_path: str | None) -> ThemeTagger:
+    """Factory for the theme tagger (registered as ``theme_tagger``)."""
+    return ThemeTagger(nlp, name, spans_key=spans_key, codebook=load_codebook(codebook_path))
+
+
+@cache
+def _lemma_table() -> Table:
+    """The English lookup-lemma table, the same data the lookup lemmatizer uses."""
+    return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+
+
+def lower_lemma(word: str) -> str:
+    """The lower-cased lookup lemma of a word (lemmas are case-sensitive, so look up the lower form)."""
+    lowered = word.lower()
+    lemma = _lemma_table().get(lowered, lowered)
+    return lemma.lower() if isinstance(lemma, str) else lowered
+
+
+def _inflections(word: str) -> set[str]:
+    """Candidate inflected forms of a word; the lemma table decides which are real."""
+    forms = {word, word + "s", word + "es", word + "d", word + "ed", word + "ing"}
+    if word.endswith("e"):
+        forms.add(word[:-1] + "ing")
+    if word.endswith("y"):
+        forms |= {word[:-1] + "ies", word[:-1] + "ied"}
+    if len(word) > 2 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou":
+        forms |= {word + word[-1] + "ed", word + word[-1] + "ing"}
+    return forms
+
+
+class ThemeTagger:
+    """Tag theme mentions with PhraseMatcher (lower-cased text and lemmas) and Matcher patterns."""
+
+    def __init__(
+        self, nlp: Language, name: str = "theme_tagger", *, spans_key: str = SPANS_KEY, codebook: Codebook
+    ) -> None:
+        """Create the tagger for a pipeline and load a codebook into it."""
+        self.nlp = nlp
+        self.name = name
+        self.spans_key = spans_key
+        if not Doc.has_extension("themes"):
+            Doc.set_extension("themes", default=None)
+        self.add_codebook(codebook)
+
+    @property
+    def codebook(self) -> Codebook:
+        """The codebook in use."""
+        return self._codebook
+
+    def add_codebook(self, codebook: Codebook) -> None:
+        """Replace the codebook and rebuild the matchers."""
+        vocab = self.nlp.vocab
+        compiled = [
+            (index, _compile_pattern(list(pattern), self.nlp.Defaults.stop_words))
+            for index, theme in enumerate(codebook.themes)
+            for pattern in theme.patterns
+        ]
+        self._codebook = codebook
+        self._keys = codebook.keys
+        self._label_ids = tuple(vocab.strings.add(key) for key in codebook.keys)
+        norms = self._norm_targets(codebook, compiled)
+        self._apply_norms(norms)
+        # A LOWER check is redundant when its value is the only lower-case word sharing its NORM.
+        surfaces: dict[str, set[str]] = {}
+        for form, lemma in norms.items():
+            surfaces.setdefault(lemma, set()).add(form)
+
+        def needs_check(attr: str, value: str) -> bool:
+            lowered = value.lower()
+            return (
+                attr != "LOWER"
+                or norms.get(lowered, lowered) != lowered
+                or surfaces.get(lowered, set()) - {lowered} != set()
+            )
+
+        # One NORM PhraseMatcher finds phrases, exclusions, expanded patterns and pattern anchors in one pass.
+        # NORM is the lower-cased lemma of each codebook word (lower case otherwise), so it covers LOWER too.
+        self._phrases = PhraseMatcher(vocab, attr="NORM")
+        # match id -> (kind, theme index or pattern index, exact checks for expanded patterns)
+        self._labels: dict[int, tuple[int, int, tuple[tuple[int, str, str], ...]]] = {}
+        for index, theme in enumerate(codebook.themes):
+            for kind, label, phrases in (
+                (_THEME, theme.key, theme.phrases),
+                (_EXCLUDE, f"exclude::{theme.key}", theme.exclude),
+            ):
+                if phrases:
+                    self._labels[vocab.strings.add(label)] = (kind, index, ())
+                    self._phrases.add(label, [self.nlp.make_doc(p.lower()) for p in phrases])
+        # Finite patterns (literal tokens, required or optional) become phrases too: a full-document Matcher
+        # pass costs several times the rest of the pipeline. Other patterns run a Matcher in small windows
+        # around an anchor token, or over the whole doc if they have no anchor.
+        self._windowed: list[tuple[int, Matcher, _Compiled]] = []
+        self._unanchored = Matcher(vocab)
+        self._matcher_themes = {label_id: index for index, label_id in enumerate(self._label_ids)}
+        for number, (index, comp) in enumerate(compiled):
+            if comp.expansions is not None:
+                for variant, sequence in enumerate(comp.expansions):
+                    label = f"pattern::{number}::{variant}"
+                    checks = tuple(
+                        (i, attr, value)
+                        for i, (attr, value) in enumerate(sequence)
+                        if attr != "NORM" and needs_check(attr, value)
+                    )
+                    self._labels[vocab.strings.add(label)] = (
+                        _THEME if not checks else _CHECKED,
+                        index,
+                        checks,
+                    )
+                    self._phrases.add(label, [self._pattern_doc(sequence)])
+            elif comp.anchor is None:
+                self._unanchored.add(self._keys[index], [comp.pattern])
+            else:
+                matcher = Matcher(vocab)
+                matcher.add(self._keys[index], [comp.pattern])
+                label = f"anchor::{number}"
+                self._labels[vocab.strings.add(label)] = (_ANCHOR, len(self._windowed), ())
+                self._phrases.add(label, [self.nlp.make_doc(v) for v in comp.anchor])
+                self._windowed.append((index, matcher, comp))
+        self._has_unanchored = len(self._unanchored) > 0
+
+    def _pattern_doc(self, sequence: tuple[tuple[str, str], ...]) -> Doc:
+        """A phrase Doc of the NORMs a text needs to match an expanded pattern (a superset; then checked)."""
+        doc = Doc(self.nlp.vocab, words=[value for _, value in sequence])
+        for token, (attr, value) in zip(doc, sequence, strict=True):
+            token.norm_ = value if attr == "NORM" else lower_lemma(value)
+        return doc
+
+    def _norm_targets(self, codebook: Codebook, compiled: list[tuple[int, _Compiled]]) -> dict[str, str]:
+        """Map every inflection of the codebook's words to its lower-cased lemma."""
+        words: set[str] = set()
+        for _, comp in compiled:
+            words.update(value.lower() for value in comp.anchor or ())
+            words.update(value.lower() for sequence in comp.expansions or () for _, value in sequence)
+        for theme in codebook.themes:
+            for phrase in (*theme.phrases, *theme.exclude):
+                words.update(t.lower_ for t in self.nlp.make_doc(phrase.lower()))
+            for pattern in theme.patterns:
+                for token in pattern:
+                    value = token.get("NORM")
+                    values = value.get("IN", []) if isinstance(value, dict) else [value]
+                    words.update(v.lower() for v in values if isinstance(v, str))
+        norms: dict[str, str] = {}
+        for word in words:
+            lemma = lower_lemma(word)
+            norms[word] = lemma
+            for form in _inflections(lemma) | _inflections(word):
+                if form not in norms and lower_lemma(form) == lemma:
+                    norms[form] = lemma
+        return norms
+
+    def _apply_norms(self, norms: dict[str, str]) -> None:
+        """Set lexeme NORM to the lower-cased lemma, so NORM matching costs nothing per token."""
+        vocab = self.nlp.vocab
+        for form, lemma in norms.items():
+            for variant in {form, form.capitalize(), form.upper()}:
+                vocab[variant].norm_ = lemma
+
+    def __call__(self, doc: Doc) -> Doc:
+        """Find theme spans, drop those inside exclusion phrases, merge overlaps per theme, store them."""
+        found: list[tuple[int, int, int]] = []  # (theme index, start, end)
+        vetoes: dict[int, list[tuple[int, int]]] = {}
+        windows: dict[int, list[tuple[int, int]]] = {}
+        labels = self._labels
+        for match_id, start, end in self._phrases(doc):
+            kind, index, checks = labels[match_id]
+            if kind == _THEME or (kind == _CHECKED and _passes(doc, start, checks)):
+                found.append((index, start, end))
+            elif kind == _EXCLUDE:
+                vetoes.setdefault(index, []).append((start, end))
+            elif kind == _ANCHOR:
+                windows.setdefault(index, []).append((start, end))
+        if windows:
+            self._match_windows(doc, windows, found)
+        if self._has_unanchored:
+            themes_by_id = self._matcher_themes
+            found.extend((themes_by_id[m], start, end) for m, start, end in self._unanchored(doc))
+        spans, themes = self._to_spans(doc, found, vetoes) if found else ([], [])
+        doc.spans[self.spans_key] = spans
+        doc._.themes = themes
+        return doc
+
+    def _to_spans(
+        self, doc: Doc, found: list[tuple[int, int, int]], vetoes: dict[int, list[tuple[int, int]]]
+    ) -> tuple[list[Span], list[str]]:
+        """Spans (document order) and theme keys (codebook order), after exclusions; touching spans merge."""
+        if vetoes:
+            found = [m for m in found if m[0] not in vetoes or not _overlaps_any(m[1:], vetoes[m[0]])]
+        found.sort()
+        spans: list[Span] = []
+        themes: list[str] = []
+        label_ids, keys = self._label_ids, self._keys
+        current, span_start, span_end = -1, 0, 0
+        for index, start, end in found:
+            if index == current and start <= span_end:  # overlapping or adjacent: one mention
+                span_end = max(span_end, end)
+                continue
+            if current >= 0:
+                spans.append(Span(doc, span_start, span_end, label=label_ids[current]))
+            if index != current:
+                themes.append(keys[index])
+            current, span_start, span_end = index, start, end
+        if current >= 0:
+            spans.append(Span(doc, span_start, span_end, label=label_ids[current]))
+        spans.sort(key=_span_order)
+        return spans, themes
+
+    def _match_windows(
+        self, doc: Doc, windows: dict[int, list[tuple[int, int]]], found: list[tuple[int, int, int]]
+    ) -> None:
+        """Run each windowed pattern's Matcher over the text around its anchors."""
+        length = len(doc)
+        for number, anchors in windows.items():
+            index, matcher, comp = self._windowed[number]
+            last_end = -1
+            for start, end in sorted(anchors):
+                w_start = 0 if comp.before is None else max(0, start - comp.before)
+                w_end = length if comp.after is None else min(length, end + comp.after)
+                if w_end <= last_end:
+                    continue  # inside the previous window, which has already been searched
+                for _, m_start, m_end in matcher(doc[w_start:w_end]):
+                    found.append((index, m_start + w_start, m_end + w_start))
+                last_end = w_end
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language | None = None,
+        codebook: Codebook | None = None,
+    ) -> None:
+        """Initialise with an optional codebook (e.g. ``pledge.codebook.v1``); else keep the current one."""
+        if codebook is not None:
+            self.add_codebook(codebook)
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        """Serialise the settings and codebook."""
+        return srsly.msgpack_dumps(
+            {"cfg": {"spans_key": self.spans_key}, "codebook": self._codebook.to_dict()}
+        )
+
+    def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = ()) -> ThemeTagger:
+        """Load the settings and codebook written by ``to_bytes``."""
+        data = srsly.msgpack_loads(bytes_data)
+        self._load(data["cfg"], data["codebook"])
+        return self
+
+    def to_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> None:
+        """Write ``cfg.json`` and ``codebook.json`` into a directory."""
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        srsly.write_json(path / "cfg.json", {"spans_key": self.spans_key})
+        srsly.write_json(path / "codebook.json", self._codebook.to_dict())
+
+    def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ThemeTagger:
+        """Load a directory written by ``to_disk``."""
+        path = ensure_path(path)
+        self._load(srsly.read_json(path / "cfg.json"), srsly.read_json(path / "codebook.json"))
+        return self
+
+    def _load(self, cfg: dict[str, Any], codebook: dict[str, Any]) -> None:
+        """Apply serialised settings and rebuild the matchers."""
+        self.spans_key = cfg.get("spans_key", SPANS_KEY)
+        self.add_codebook(Codebook.from_dict(codebook))
+
+
+# spaCy validates initialize() settings with pydantic, which cannot resolve postponed (string) annotations.
+ThemeTagger.initialize.__annotations__.update(get_type_hints(ThemeTagger.initialize))
+
+
+class _Compiled(NamedTuple):
+    """A Matcher pattern with an anchor token and how far the pattern can reach around it."""
+
+    pattern: list[dict[str, Any]]
+    anchor: list[str] | None
+    before: int | None  # tokens the pattern can span before the anchor; None = unbounded
+    after: int | None  # tokens after the anchor; None = unbounded
+    expansions: list[tuple[tuple[str, str], ...]] | None = (
+        None  # every token sequence, if the pattern is finite
+    )
+
+
+def _max_length(token: dict[str, Any]) -> int | None:
+    """How many text tokens one pattern token can consume (None = unbounded)."""
+    op = token.get("OP")
+    if op in (None, "?", "!", "1"):
+        return 0 if op == "!" else 1
+    if isinstance(op, str) and op.startswith("{") and op.endswith("}"):
+        upper = op[1:-1].split(",")[-1].strip()
+        return int(upper) if upper.isdigit() else None
+    return None
+
+
+def _total(tokens: list[dict[str, Any]]) -> int | None:
+    """Summed maximum lengths, or None if any is unbounded."""
+    total = 0
+    for token in tokens:
+        size = _max_length(token)
+        if size is None:
+            return None
+        total += size
+    return total
+
+
+def _compile_pattern(pattern: list[dict[str, Any]], stop_words: Iterable[str]) -> _Compiled:
+    """Choose the most selective required token with literal values as the pattern's anchor."""
+    expansions = _expand(pattern)
+    if expansions is not None:
+        return _Compiled(pattern, None, None, None, expansions)
+    stop = set(stop_words)
+    best: tuple[tuple[int, int], int, list[str]] | None = None
+    for i, token in enumerate(pattern):
+        if token.get("OP") not in (None, "1"):
+            continue
+        values = _literal_values(token)
+        if values:
+            score = (sum(v.lower() in stop for v in values), len(values))
+            if best is None or score < best[0]:
+                best = (score, i, values)
+    if best is None:
+        return _Compiled(pattern, None, None, None)
+    _, i, values = best
+    anchor = sorted({v.lower() for v in values})
+    return _Compiled(pattern, anchor, _total(pattern[:i]), _total(pattern[i + 1 :]))
+
+
+def _expand(pattern: list[dict[str, Any]]) -> list[tuple[tuple[str, str], ...]] | None:
+    """All (attr, value) sequences a pattern of literal, required-or-optional tokens can match; else None."""
+    sequences: list[tuple[tuple[str, str], ...]] = [()]
+    for token in pattern:
+        op = token.get("OP")
+        attrs = [k for k in token if k != "OP"]
+        values = _literal_values(token)
+        if op not in (None, "?", "1") or len(attrs) != 1 or values is None:
+            return None
+        attr = "ORTH" if attrs[0] == "TEXT" else attrs[0]
+        options: list[tuple[tuple[str, str], ...]] = [((attr, v),) for v in values]
+        if op == "?":
+            options.append(())
+        sequences = [seq + option for seq in sequences for option in options]
+        if len(sequences) > _MAX_EXPANSIONS:
+            return None
+    return sorted({seq for seq in sequences if seq})
+
+
+def _passes(doc: Doc, start: int, checks: tuple[tuple[int, str, str], ...]) -> bool:
+    """Verify the exact LOWER/ORTH values of a phrase-matched expansion (NORM matching is a superset)."""
+    for offset, attr, value in checks:
+        token = doc[start + offset]
+        if (token.lower_ != value.lower()) if attr == "LOWER" else (token.orth_ != value):
+            return False
+    return True
+
+
+def _literal_values(token: dict[str, Any]) -> list[str] | None:
+    """The literal strings a pattern token must equal (case-insensitively), if it has any."""
+    for attr in _ANCHOR_ATTRS:
+        if attr in token:
+            value = token[attr]
+            if isinstance(value, str):
+                return [value]
+            if isinstance(value, dict) and set(value) == {"IN"} and value["IN"]:
+                if all(isinstance(v, str) for v in value["IN"]):
+                    return list(value["IN"])
+    return None
+
+
+def _span_order(span: Span) -> tuple[int, int]:
+    """Sort key: document order."""
+    return span.start, span.end
+
+
+def _overlaps_any(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
+    """True if a token range overlaps any of the others."""
+    return any(span[0] < end and start < span[1] for start, end in others)

@@ -1,0 +1,159 @@
+"""The theme_tagger component: spans, offsets, lemma/case matching, exclusions, serialisation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+import nlp as nlp_package  # noqa: F401  (registers the factory before spacy.load)
+from nlp import Codebook, build_pipeline
+
+
+def themes_of(pipeline: Language, text: str) -> list[str]:
+    """Theme keys the pipeline finds in a text."""
+    return list(pipeline(text)._.themes)
+
+
+def spans_of(pipeline: Language, text: str) -> list[tuple[str, str]]:
+    """(theme key, span text) pairs in document order."""
+    doc = pipeline(text)
+    return [(s.label_, s.text) for s in doc.spans["themes"]]
+
+
+def test_spans_have_theme_labels_and_character_offsets(pipeline: Language) -> None:
+    text = "Our CAMHS team works with schools."
+    doc = pipeline(text)
+    spans = list(doc.spans["themes"])
+    assert spans, "expected at least one span"
+    for span in spans:
+        assert text[span.start_char : span.end_char] == span.text
+    assert ("children_young_people", "CAMHS") in [(s.label_, s.text) for s in spans]
+    assert doc._.themes == ["children_young_people"]
+
+
+def test_lemma_and_case_insensitive_matching(pipeline: Language) -> None:
+    for text in (
+        "The ICB Commissioned two services.",
+        "COMMISSIONING HAS CHANGED.",
+        "we commission differently",
+    ):
+        assert "commissioning_reform" in themes_of(pipeline, text), text
+    # Lemma match: the phrase "carers" also finds the singular, capitalised and upper-case forms.
+    assert "carers_families" in themes_of(pipeline, "A Carer joined the panel.")
+    assert "carers_families" in themes_of(pipeline, "CARERS were consulted.")
+
+
+def test_inflections_via_lower_cased_lemma(pipeline: Language) -> None:
+    assert "mha_coercion" in themes_of(pipeline, "Fewer people were Detained this year.")
+    assert "mha_coercion" in themes_of(pipeline, "SECLUSIONS fell.")
+
+
+def test_abbreviations(pipeline: Language) -> None:
+    cases = {
+        "The MHA review group met.": "mha_coercion",
+        "Use of CTOs is reviewed.": "mha_coercion",
+        "Grants to VCSE partners.": "vcse_investment",
+        "We are piloting PCREF.": "pcref",
+        "The ICS agreed it.": "system_partnerships",
+        "Waits for IAPT fell.": "access_pathways",
+        "WRES results improved.": "workforce",
+        "EDI training is mandatory.": "workforce",
+    }
+    for text, key in cases.items():
+        assert key in themes_of(pipeline, text), text
+
+
+def test_british_and_american_spellings(pipeline: Language) -> None:
+    for text in ("minoritised communities", "minoritized communities"):
+        assert "community_partnership" in themes_of(pipeline, text)
+    for text in ("voluntary organisations were funded", "voluntary organizations were funded"):
+        assert "vcse_investment" in themes_of(pipeline, text)
+
+
+def test_exclusion_vetoes_overlapping_match(pipeline: Language) -> None:
+    # "board" alone is governance, but inside "integrated care board" it is not.
+    assert "leadership_governance" not in themes_of(pipeline, "The integrated care board met.")
+    assert "leadership_governance" in themes_of(pipeline, "The trust board met.")
+    # The carer inside the framework's name is not about carers.
+    assert "carers_families" not in themes_of(pipeline, "The Patient and Carer Race Equality Framework.")
+
+
+def test_no_themes_for_administrative_text(pipeline: Language) -> None:
+    doc = pipeline("Minutes of the last meeting were approved.")
+    assert doc._.themes == []
+    assert len(doc.spans["themes"]) == 0
+
+
+def test_overlapping_spans_of_one_theme_are_merged(pipeline: Language) -> None:
+    # "mental health act" and "mental health act reform" overlap; one span remains.
+    spans = spans_of(pipeline, "Mental Health Act reform is coming.")
+    assert spans == [("mha_coercion", "Mental Health Act reform")]
+
+
+def test_themes_are_in_codebook_order(pipeline: Language, codebook: Codebook) -> None:
+    doc = pipeline("Carers of children told the board about detention.")
+    order = list(codebook.keys)
+    assert doc._.themes == sorted(doc._.themes, key=order.index)
+    assert set(doc._.themes) >= {"carers_families", "children_young_people", "mha_coercion"}
+
+
+def test_custom_codebook_patterns_windowed_pattern_and_exclusion(small_codebook: dict) -> None:
+    pipeline = build_pipeline(Codebook.from_dict(small_codebook))
+    assert themes_of(pipeline, "We moved to an Alliance Contract.") == ["commissioning"]
+    assert themes_of(pipeline, "The Care Quality Commission visited.") == []
+    assert themes_of(pipeline, "We Commissioned it; the Care Quality Commission visited.") == [
+        "commissioning"
+    ]
+    doc = pipeline("Completeness rose from 71 % to 93 %.")
+    assert [(s.label_, s.text) for s in doc.spans["themes"]] == [("figures", "from 71 % to")]
+    assert themes_of(pipeline, "It rose to 93 %.") == []
+
+
+def test_to_disk_from_disk_round_trip(tmp_path: Path, small_codebook: dict) -> None:
+    original = build_pipeline(Codebook.from_dict(small_codebook))
+    original.to_disk(tmp_path / "pipe")
+    loaded = spacy.load(tmp_path / "pipe")
+    texts = ["We commission an alliance contract.", "Up from 5 % to 7 % on the dashboard.", "Nothing here."]
+    for text in texts:
+        a, b = original(text), loaded(text)
+        assert a._.themes == b._.themes
+        assert [(s.label_, s.start_char, s.end_char) for s in a.spans["themes"]] == [
+            (s.label_, s.start_char, s.end_char) for s in b.spans["themes"]
+        ]
+    assert loaded.get_pipe("theme_tagger").codebook == original.get_pipe("theme_tagger").codebook
+
+
+def test_shipped_pipeline_round_trip_gives_identical_output(tmp_path: Path, pipeline: Language) -> None:
+    pipeline.to_disk(tmp_path / "full")
+    loaded = spacy.load(tmp_path / "full")
+    lines = Path(__file__).parents[1].joinpath("data", "themes_dev.jsonl").read_text().splitlines()
+    texts = [json.loads(line)["text"] for line in lines[:60]]
+    for a, b in zip(pipeline.pipe(texts), loaded.pipe(texts), strict=True):
+        assert a._.themes == b._.themes
+        assert [(s.label_, s.start, s.end) for s in a.spans["themes"]] == [
+            (s.label_, s.start, s.end) for s in b.spans["themes"]
+        ]
+
+
+def test_to_bytes_from_bytes(pipeline: Language, small_codebook: dict) -> None:
+    tagger = pipeline.get_pipe("theme_tagger")
+    other = build_pipeline(Codebook.from_dict(small_codebook))
+    other.get_pipe("theme_tagger").from_bytes(tagger.to_bytes())
+    text = "Carers and the VCSE sector met the ICB about CAMHS waiting times."
+    assert other(text)._.themes == pipeline(text)._.themes
+
+
+def test_initialize_with_codebook_config(small_codebook: dict) -> None:
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("theme_tagger")
+    pipeline.initialize()
+    pipeline.get_pipe("theme_tagger").initialize(codebook=Codebook.from_dict(small_codebook))
+    assert pipeline("the dashboard")._.themes == ["figures"]
+
+
+def test_touching_spans_of_one_theme_become_one_mention(pipeline: Language) -> None:
+    doc = pipeline("A new crisis pathway opened.")
+    assert [(s.label_, s.text) for s in doc.spans["themes"]] == [("access_pathways", "crisis pathway")]
