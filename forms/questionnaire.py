@@ -6,7 +6,15 @@ from functools import cache
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    Field,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields import EmailField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Optional, StopValidation

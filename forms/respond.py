@@ -7,7 +7,8 @@ from wtforms import BooleanField, HiddenField, RadioField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from survey.validate import clean_text
+from survey.questionnaire import Question
+from survey.validate import ValidationError, check_length, clean_text
 
 
 class DeclarationForm(FlaskForm):
@@ -38,6 +39,20 @@ class ConflictForm(FlaskForm):
     )
     merged = TextAreaField("Merged answer", filters=[clean_text])
     seen_revision = HiddenField()
+
+    def check_merge(self, question: Question) -> bool:
+        """A merged text is only for free-text answers, and keeps to the question's limit."""
+        if self.choice.data != "merged":
+            return True
+        if not question.is_free_text:
+            self.choice.errors = ["Choose your version or your colleague's version for this answer"]
+            return False
+        try:
+            check_length(self.merged.data or "", question.max_chars)
+        except ValidationError as exc:
+            self.merged.errors = [str(exc)]
+            return False
+        return True
 
 
 class PrefillForm(FlaskForm):

@@ -157,9 +157,7 @@ def expand(
     for s in definition["sections"]:
         numbers: list[tuple[int | None, str]] = list(commitments) if s.get("per_commitment") else [(None, "")]
         for number, title in numbers:
-            questions = tuple(
-                _question(q, limits, number) for q in s["questions"] if _applies(q, number, first_report)
-            )
+            questions = tuple(_question(q, limits, number) for q in s["questions"] if _applies(q, number, first_report))
             sections.append(
                 Section(
                     key=f"{s['key']}-{number}" if number else s["key"],

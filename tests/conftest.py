@@ -111,14 +111,19 @@ class Browser:
             self.last_token = found.group(1)
         return response
 
-    def post(self, url: str, data: dict[str, object] | list[tuple[str, object]], *, csrf: bool = True) -> httpx.Response:
+    def post(
+        self, url: str, data: dict[str, object] | list[tuple[str, object]], *, csrf: bool = True
+    ) -> httpx.Response:
         """POST a form, adding the CSRF token read from the last page unless told not to."""
         items = list(data.items()) if isinstance(data, dict) else list(data)
         if csrf and self.last_token and not any(k == "csrf_token" for k, _ in items):
             items.append(("csrf_token", self.last_token))
         pairs = [(k, str(v)) for k, v in items]
-        return self.http.post(url, content=httpx.QueryParams(pairs).__str__().encode(), headers={
-            "Content-Type": "application/x-www-form-urlencoded"})
+        return self.http.post(
+            url,
+            content=httpx.QueryParams(pairs).__str__().encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -159,8 +164,11 @@ class Factory:
         from survey.models import utcnow
 
         rnd = Round(
-            pledge_id=self.pledge.id, number=number, name=f"Round {number}",
-            opens_on=date.today() - timedelta(days=30), deadline=date.today() + timedelta(days=30),
+            pledge_id=self.pledge.id,
+            number=number,
+            name=f"Round {number}",
+            opens_on=date.today() - timedelta(days=30),
+            deadline=date.today() + timedelta(days=30),
             questionnaire_version_id=self.questionnaire.id,
             previous_round_id=previous.id if previous else None,
             closed_at=utcnow() if closed else None,
@@ -179,8 +187,12 @@ class Factory:
         _db.session.flush()
         for i in range(contacts):
             _db.session.add(
-                Contact(organisation_id=org.id, name=f"Person {i} of {org.id}", role="Director",
-                        email=f"p{i}.org{org.id}@trust.example")
+                Contact(
+                    organisation_id=org.id,
+                    name=f"Person {i} of {org.id}",
+                    role="Director",
+                    email=f"p{i}.org{org.id}@trust.example",
+                )
             )
         _db.session.flush()
         return org
@@ -194,9 +206,11 @@ class Factory:
 
     def invite(self, resp: Response, contact_index: int = 0) -> str:
         """An invitation link path for one of the organisation's contacts (committed)."""
-        contact = _db.session.query(Contact).filter_by(organisation_id=resp.organisation_id).order_by(Contact.id)[
-            contact_index
-        ]
+        contact = (
+            _db.session.query(Contact)
+            .filter_by(organisation_id=resp.organisation_id)
+            .order_by(Contact.id)[contact_index]
+        )
         token = access.create_invitation(resp, contact, days=60)
         _db.session.commit()
         return f"/r/{token}"

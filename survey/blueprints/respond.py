@@ -137,7 +137,7 @@ def conflicts(response_id: int) -> str | WerkzeugResponse:
     question = g.questionnaire.question(answer.field_key)
     sec = next(s for s in g.questionnaire.sections if question in s.questions)
     form = ConflictForm(data={"merged": kept.value, "seen_revision": str(answer.revision)})
-    if form.validate_on_submit():
+    if form.validate_on_submit() and form.check_merge(question):
         value = {"mine": kept.value, "theirs": answer.value}.get(form.choice.data, form.merged.data)
         if responses.resolve_conflict(
             g.response, sec, question, kept.id, g.contact.id, value, int(form.seen_revision.data or 0)
@@ -146,7 +146,12 @@ def conflicts(response_id: int) -> str | WerkzeugResponse:
         flash("Your colleague changed this answer again. Compare the versions once more.")
         return redirect(url_for(".conflicts", response_id=response_id))
     return render_template(
-        "respond/conflict.html", form=form, kept=kept, answer=answer, question=question, section=sec,
+        "respond/conflict.html",
+        form=form,
+        kept=kept,
+        answer=answer,
+        question=question,
+        section=sec,
         remaining=len(pending),
     )
 
@@ -169,7 +174,10 @@ def check(response_id: int) -> str | WerkzeugResponse:
             after_submission(response_id)
             return redirect(url_for(".confirmation", response_id=response_id))
     return render_template(
-        "respond/check.html", form=form, missing=missing, error=error,
+        "respond/check.html",
+        form=form,
+        missing=missing,
+        error=error,
         answers=responses.answers_by_key(response_id),
     )
 

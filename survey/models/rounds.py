@@ -52,9 +52,7 @@ class Round(Base):
     questionnaire_version_id: Mapped[int] = mapped_column(
         ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"), index=True
     )
-    previous_round_id: Mapped[int | None] = mapped_column(
-        ForeignKey("rounds.id", ondelete="SET NULL"), index=True
-    )
+    previous_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     pledge: Mapped[Pledge] = relationship()
@@ -74,7 +72,10 @@ class Response(Base):
     """One organisation's progress report in one round; its answers are rows of `answers`."""
 
     __tablename__ = "responses"
-    __table_args__ = (UniqueConstraint("round_id", "organisation_id"), Index("ix_responses_round_status", "round_id", "status"))
+    __table_args__ = (
+        UniqueConstraint("round_id", "organisation_id"),
+        Index("ix_responses_round_status", "round_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)

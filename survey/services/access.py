@@ -35,7 +35,10 @@ def create_invitation(response: Response, contact: Contact, *, days: int, now: d
     token = secrets.token_urlsafe(32)  # 256 bits
     now = now or utcnow()
     invitation = Invitation(
-        response_id=response.id, contact_id=contact.id, token_hash=token_hash(token), expires_at=now + timedelta(days=days)
+        response_id=response.id,
+        contact_id=contact.id,
+        token_hash=token_hash(token),
+        expires_at=now + timedelta(days=days),
     )
     db.session.add(invitation)
     db.session.flush()
@@ -71,7 +74,11 @@ def revoke_invitation(invitation: Invitation, *, actor_type: str = "system", act
     ):
         session.revoked_at = now
     audit.record(
-        "invitation.revoked", actor_type=actor_type, actor_id=actor_id, target_type="invitation", target_id=invitation.id
+        "invitation.revoked",
+        actor_type=actor_type,
+        actor_id=actor_id,
+        target_type="invitation",
+        target_id=invitation.id,
     )
 
 

@@ -95,10 +95,7 @@ def form_data(section: Section, answers: dict[str, Answer], defaults: dict[str, 
 def value_from_form(q: Question, form: SectionForm) -> Any:
     """The value to store for a question, from a validated form; blank becomes None."""
     if q.type == "number_table":
-        table = {
-            row: {col: form[cell_name(q, row, col)].data for col, _ in q.columns}
-            for row, _ in q.rows
-        }
+        table = {row: {col: form[cell_name(q, row, col)].data for col, _ in q.columns} for row, _ in q.rows}
         table = {row: cells for row, cells in table.items() if any(v is not None for v in cells.values())}
         return table or None
     value = form[q.key].data
@@ -126,9 +123,7 @@ def _write(answer: Answer, q: Question, value: Any, contact_id: int | None) -> N
     answer.updated_at = utcnow()
     answer.tagging = "none"
     db.session.flush()  # bumps the revision; raises StaleDataError when someone saved in between
-    db.session.add(
-        AnswerRevision(answer_id=answer.id, revision=answer.revision, value=value, contact_id=contact_id)
-    )
+    db.session.add(AnswerRevision(answer_id=answer.id, revision=answer.revision, value=value, contact_id=contact_id))
 
 
 def _save_one(
@@ -148,8 +143,12 @@ def _save_one(
         return False, None
     if base != answer.revision and value != _value_at(answer, base):
         kept = AnswerRevision(
-            answer_id=answer.id, revision=answer.revision, value=value, contact_id=contact_id,
-            outcome="conflict", base_revision=base,
+            answer_id=answer.id,
+            revision=answer.revision,
+            value=value,
+            contact_id=contact_id,
+            outcome="conflict",
+            base_revision=base,
         )
         db.session.add(kept)
         db.session.flush()
@@ -158,6 +157,11 @@ def _save_one(
         return False, None  # the person did not change this answer; a colleague's newer save stands
     _write(answer, q, value, contact_id)
     return True, None
+
+
+def mark_section(response: Response, section_key: str, status: str) -> None:
+    """Set a section's status on the task list and record activity."""
+    _touch(response, section_key, status)
 
 
 def _touch(response: Response, section_key: str, status: str) -> None:
@@ -209,8 +213,14 @@ def _save_section_once(
     _touch(response, section.key, status)
     if changed or conflicts:
         audit.record(
-            "answers.saved", actor_type="contact", actor_id=contact_id, target_type="response",
-            target_id=response.id, section=section.key, changed=changed, conflicts=len(conflicts),
+            "answers.saved",
+            actor_type="contact",
+            actor_id=contact_id,
+            target_type="response",
+            target_id=response.id,
+            section=section.key,
+            changed=changed,
+            conflicts=len(conflicts),
         )
     return SaveResult(changed, tuple(conflicts))
 
@@ -282,11 +292,35 @@ def prefill_from_previous(response: Response, section: Section, contact_id: int 
         copied += 1
     _touch(response, section.key, "in_progress")
     audit.record(
-        "answers.prefilled", actor_type="contact", actor_id=contact_id, target_type="response",
-        target_id=response.id, section=section.key, copied=copied, from_response=previous.id,
+        "answers.prefilled",
+        actor_type="contact",
+        actor_id=contact_id,
+        target_type="response",
+        target_id=response.id,
+        section=section.key,
+        copied=copied,
+        from_response=previous.id,
     )
     db.session.commit()
     return copied
+
+
+def write_answer(response: Response, q: Question, value: Any, contact_id: int | None) -> Answer:
+    """Create or overwrite an answer without conflict checks (the demo and imports); the caller commits."""
+    answer = db.session.scalar(select(Answer).where(Answer.response_id == response.id, Answer.field_key == q.field_key))
+    if answer is None:
+        answer = Answer(
+            response_id=response.id, field_key=q.field_key, question_key=q.key, commitment_number=q.commitment
+        )
+        db.session.add(answer)
+    _write(answer, q, value, contact_id)
+    return answer
+
+
+def complete_sections(response: Response, questionnaire: Questionnaire) -> None:
+    """Mark every section completed (answers written by `write_answer`)."""
+    for section in questionnaire.sections:
+        _touch(response, section.key, "completed")
 
 
 def submit(response: Response, questionnaire: Questionnaire, contact_id: int, declaration_name: str) -> None:
@@ -306,7 +340,11 @@ def submit(response: Response, questionnaire: Questionnaire, contact_id: int, de
         if answer.text:
             answer.tagging = "pending"
     audit.record(
-        "response.submitted", actor_type="contact", actor_id=contact_id, target_type="response",
-        target_id=response.id, reference=response.reference,
+        "response.submitted",
+        actor_type="contact",
+        actor_id=contact_id,
+        target_type="response",
+        target_id=response.id,
+        reference=response.reference,
     )
     db.session.commit()

@@ -12,17 +12,30 @@ from survey.models import Answer, AnswerRevision, Response
 def fill(section_key: str) -> dict[str, str]:
     """Valid answers for one section of the first-report questionnaire."""
     if section_key == "about":
-        return {"organisation_type": "nhs_mh_trust", "region": "London", "respondent_name": "Ada Obi",
-                "respondent_role": "Chief Executive", "respondent_email": "ada.obi@trust.example"}
+        return {
+            "organisation_type": "nhs_mh_trust",
+            "region": "London",
+            "respondent_name": "Ada Obi",
+            "respondent_role": "Chief Executive",
+            "respondent_email": "ada.obi@trust.example",
+        }
     if section_key == "background":
         return {"why_pledge": "We signed because our detention rates for Black residents are far too high."}
     if section_key.startswith("commitment-"):
-        data = {"progress": "early_progress", "actions": f"Actions for {section_key}: we co-produced a plan.",
-                "impact": "More referrals from community groups.", "challenges": "Capacity."}
+        data = {
+            "progress": "early_progress",
+            "actions": f"Actions for {section_key}: we co-produced a plan.",
+            "impact": "More referrals from community groups.",
+            "challenges": "Capacity.",
+        }
         if section_key == "commitment-2":
-            data |= {"measures": "mha_detentions", "ethnicity_counts__black__detentions": "40",
-                     "ethnicity_counts__black__population": "20000", "ethnicity_counts__white__detentions": "60",
-                     "ethnicity_counts__white__population": "150000"}
+            data |= {
+                "measures": "mha_detentions",
+                "ethnicity_counts__black__detentions": "40",
+                "ethnicity_counts__black__population": "20000",
+                "ethnicity_counts__white__detentions": "60",
+                "ethnicity_counts__white__population": "150000",
+            }
         return data
     if section_key == "next_steps":
         return {"goals": "Publish our first dashboard.", "support_wanted": "Shared learning sets."}
@@ -69,10 +82,13 @@ def test_whole_journey_submits_with_reference(client, factory, db):
     assert row.status == "submitted" and row.declaration_name == "Ada Obi"
     assert row.reference in done.text
     counts = db.session.get(Response, resp.id)
-    table = db.session.scalar(select(Answer).where(Answer.response_id == counts.id,
-                                                   Answer.field_key == "c2.ethnicity_counts"))
-    assert table.value == {"black": {"detentions": 40, "population": 20000},
-                           "white": {"detentions": 60, "population": 150000}}
+    table = db.session.scalar(
+        select(Answer).where(Answer.response_id == counts.id, Answer.field_key == "c2.ethnicity_counts")
+    )
+    assert table.value == {
+        "black": {"detentions": 40, "population": 20000},
+        "white": {"detentions": 60, "population": 150000},
+    }
     # After submission the report is read-only.
     again = client.get(f"/respond/{resp.id}/sections/about")
     assert again.status_code == 302 and again.headers["location"].endswith("/report")
