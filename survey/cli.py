@@ -8,6 +8,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from survey import cli_nlp
+
 
 @click.command("demo")
 @click.option("--json", "as_json", is_flag=True, help="Print the links and log-ins as JSON.")
@@ -21,7 +23,10 @@ def demo_command(as_json: bool) -> None:
         click.echo(json.dumps(links, indent=2))
         return
     click.echo(f"\nDemo ready at {links['base_url']}\n")
-    click.echo("Respondent links (each opens one organisation's report in the current round):")
+    click.echo("Staff log-ins:")
+    for login in links["staff_logins"]:
+        click.echo(f"  {login['role']}: {login['email']} / {login['password']}  ({login['login_url']})")
+    click.echo(f"\nRespondent links for {links['round']} (each opens one organisation's report):")
     for item in links["respondent_links"]:
         click.echo(f"  {item['organisation']} ({item['status']}), {item['contact']}:\n    {item['url']}")
 
@@ -29,3 +34,4 @@ def demo_command(as_json: bool) -> None:
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(demo_command)
+    cli_nlp.init_app(app)
