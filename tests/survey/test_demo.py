@@ -32,15 +32,22 @@ def test_demo_seeds_rounds_reports_codes_and_links_once(app, db):
         ).all()
     )
     assert statuses["submitted"] >= 12 and statuses["in_progress"] >= 5 and statuses["not_started"] >= 1
-    assert db.session.scalar(
-        select(func.count()).select_from(Response).where(Response.round_id == previous.id,
-                                                         Response.status == "submitted")
-    ) == 28
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Response)
+            .where(Response.round_id == previous.id, Response.status == "submitted")
+        )
+        == 28
+    )
     # Every submitted free-text answer has been tagged, and most have at least one theme.
     submitted_text = select(Answer.id).join(Response).where(Response.status == "submitted", Answer.text.is_not(None))
-    assert db.session.scalar(
-        select(func.count()).select_from(Answer).where(Answer.id.in_(submitted_text), Answer.tagging != "tagged")
-    ) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(Answer).where(Answer.id.in_(submitted_text), Answer.tagging != "tagged")
+        )
+        == 0
+    )
     coded = db.session.scalar(select(func.count(func.distinct(Code.answer_id))))
     assert coded > 0.8 * db.session.scalar(select(func.count()).select_from(submitted_text.subquery()))
     # Free text reads like a report: several paragraphs, and varied.

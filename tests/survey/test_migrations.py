@@ -55,7 +55,9 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades(empty_database: st
             remaining = conn.execute(
                 text("SELECT name FROM sqlite_master WHERE type='table' AND name != 'alembic_version'")
                 if engine.dialect.name == "sqlite"
-                else text("SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename != 'alembic_version'")
+                else text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename != 'alembic_version'"
+                )
             ).all()
         assert remaining == []
         engine.dispose()
