@@ -11,8 +11,9 @@ from flask import Flask
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from the environment, or from `config` (tests) layered on top of it."""
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
-    from survey import assets, cli, security
-    from survey.blueprints import public, respond
+    from survey import assets, auth, cli, security
+    from survey.blueprints import auth as auth_views
+    from survey.blueprints import manage, public, respond
     from survey.config import Settings
     from survey.extensions import csrf, db, migrate
     from survey.services import jobs, templating
@@ -32,7 +33,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     assets.init_app(app)
     templating.init_app(app)
     jobs.init_app(app)
+    auth.init_app(app)
     public.init_app(app)
     respond.init_app(app)
+    auth_views.init_app(app)
+    manage.init_app(app)
     cli.init_app(app)
     return app

@@ -41,9 +41,7 @@ class Theme(Base):
     __table_args__ = (UniqueConstraint("codebook_version_id", "key"), UniqueConstraint("codebook_version_id", "name"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    codebook_version_id: Mapped[int] = mapped_column(
-        ForeignKey("codebook_versions.id", ondelete="CASCADE"), index=True
-    )
+    codebook_version_id: Mapped[int] = mapped_column(ForeignKey("codebook_versions.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,78 @@
+"""The pledge lead's pages: rounds' tagging state, re-tagging, and background job progress."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, flash, redirect, render_template, url_for
+from flask_wtf import FlaskForm
+from redis.exceptions import RedisError
+from sqlalchemy import select
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from survey.auth import require_role
+from survey.extensions import db
+from survey.models import Job, Round
+from survey.services import codebooks, tagging
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+class RetagForm(FlaskForm):
+    """The "Re-tag this round" button: a POST with a CSRF token."""
+
+
+@bp.get("/")
+@require_role("lead")
+def index() -> str:
+    """The rounds, newest first."""
+    rounds = db.session.scalars(select(Round).order_by(Round.pledge_id, Round.number.desc())).all()
+    return render_template("manage/index.html", rounds=rounds)
+
+
+@bp.get("/rounds/<int:round_id>")
+@require_role("lead")
+def round_detail(round_id: int) -> str:
+    """A round's tagging state: answers tagged, pending and failed, the codebook, the latest re-tag."""
+    rnd = db.get_or_404(Round, round_id)
+    return render_template(
+        "manage/round.html", round=rnd, counts=tagging.tagging_counts(rnd.id),
+        codebook=codebooks.current_version(rnd.pledge_id), form=RetagForm(),
+        job=tagging.latest_job("round", rnd.id),
+    )
+
+
+@bp.post("/rounds/<int:round_id>/retag")
+@require_role("lead")
+def retag(round_id: int) -> WerkzeugResponse:
+    """Re-tag the round with the current codebook; a second press while one runs joins it."""
+    rnd = db.get_or_404(Round, round_id)
+    if not RetagForm().validate_on_submit():
+        flash("The form expired: press the button again.")
+        return redirect(url_for("manage.round_detail", round_id=rnd.id))
+    running = tagging.active_job("retag", "round", rnd.id)
+    try:
+        job = running or tagging.launch_tagging("round", rnd.id, retag=True)
+    except RedisError:
+        db.session.rollback()
+        flash("The job queue cannot be reached: the answers are marked for re-tagging and will be tagged "
+              "when it is back.")
+        return redirect(url_for("manage.round_detail", round_id=rnd.id))
+    flash("Re-tagging was already under way: here is its progress." if running else "Re-tagging has started.")
+    return redirect(url_for("manage.job_detail", job_id=job.id))
+
+
+@bp.get("/jobs/<int:job_id>")
+@require_role("lead")
+def job_detail(job_id: int) -> str:
+    """A background job's progress; the page refreshes itself while the job runs."""
+    job = db.get_or_404(Job, job_id)
+    return render_template("manage/job.html", job=job, round=_round_of(job))
+
+
+def _round_of(job: Job) -> Round | None:
+    """The round a job works on, for the back link."""
+    return db.session.get(Round, job.target_id) if job.target_type == "round" and job.target_id else None
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint."""
+    app.register_blueprint(bp)

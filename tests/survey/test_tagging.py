@@ -1,0 +1,162 @@
+"""Tagging answers into codes: the stored codebook, spans, idempotency, reviewed codes, re-tagging, inline jobs."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from nlp.codebook import load_codebook
+from survey.models import Answer, Code, CodebookVersion, Job, Theme
+from survey.services import codebooks, tagging
+
+
+def _codes(db) -> list[tuple]:
+    """Every code as a comparable tuple, in a stable order."""
+    db.session.expire_all()
+    rows = db.session.scalars(select(Code).order_by(Code.answer_id, Code.theme_key, Code.source))
+    return [(c.id, c.answer_id, c.theme_key, c.source, c.status, c.spans, c.codebook_version_id) for c in rows]
+
+
+def test_starting_codebook_is_seeded_once(factory, db):
+    first = codebooks.ensure_starting_codebook(factory.pledge)
+    again = codebooks.ensure_starting_codebook(factory.pledge)
+    db.session.commit()
+    shipped = load_codebook()
+    assert again.id == first.id and first.version == 1
+    assert db.session.scalar(select(func.count()).select_from(CodebookVersion)) == 1
+    assert [t.key for t in first.themes] == [t.key for t in shipped.themes]
+    assert db.session.scalar(select(func.count()).select_from(Theme)) == len(shipped.themes)
+    assert codebooks.as_codebook(first).keys == shipped.keys
+
+
+def test_tagging_writes_codes_with_spans_source_status_and_version(submitted, db):
+    resp = submitted.response()
+    job = tagging.launch_tagging("response", resp.id)  # inline: REDIS_URL is unset
+    db.session.expire_all()
+    assert job.status == "finished" and job.progress == job.total == 4
+    version = codebooks.current_version(submitted.round.pledge_id)
+    answers = {a.id: a for a in db.session.scalars(select(Answer).where(Answer.response_id == resp.id))}
+    assert {a.tagging for a in answers.values()} == {"tagged"}
+    codes = db.session.scalars(select(Code)).all()
+    assert codes
+    for code in codes:
+        text = answers[code.answer_id].text
+        assert (code.source, code.status, code.codebook_version_id) == ("rule", "proposed", version.id)
+        assert code.theme.key == code.theme_key and code.theme.codebook_version_id == version.id
+        assert code.answer_revision == answers[code.answer_id].revision == 1
+        for start, end in code.spans:
+            assert 0 <= start < end <= len(text)
+    first = next(a for a in answers.values() if a.text.startswith("We co-produced"))
+    by_theme = {c.theme_key: [first.text[s:e] for s, e in c.spans] for c in codes if c.answer_id == first.id}
+    assert "co-produced" in by_theme["community_partnership"]
+    assert "faith groups" in by_theme["community_partnership"]
+
+
+def test_running_a_batch_twice_leaves_the_same_rows(submitted, db):
+    resp = submitted.response()
+    ids = [a.id for a in resp.answers]
+    version_id = codebooks.current_version_id(submitted.round.pledge_id)
+    tagging.tag_answers(ids, version_id)
+    once = _codes(db)
+    tagging.tag_answers(ids, version_id)
+    assert _codes(db) == once and once
+
+
+def test_retag_keeps_reviewed_codes_and_replaces_proposed_ones(submitted, db):
+    resp = submitted.response()
+    tagging.launch_tagging("response", resp.id)
+    answer = next(a for a in resp.answers if a.text.startswith("We co-produced"))
+    codes = {c.theme_key: c for c in db.session.scalars(select(Code).where(Code.answer_id == answer.id))}
+    assert {"community_partnership", "access_pathways"} <= set(codes)
+    codes["community_partnership"].status = "accepted"
+    codes["access_pathways"].status = "rejected"
+    old_version = codes["community_partnership"].codebook_version_id
+    barriers = db.session.scalar(select(Theme).where(Theme.key == "barriers_capacity"))
+    db.session.add(Code(answer_id=answer.id, theme_id=barriers.id, theme_key="barriers_capacity",
+                        codebook_version_id=old_version, source="reviewer", status="accepted", spans=[]))
+    db.session.commit()
+    reviewed = [c for c in _codes(db) if c[1] == answer.id and c[2] in
+                {"community_partnership", "access_pathways", "barriers_capacity"}]
+
+    # A new codebook version without the community and access themes: their proposed codes elsewhere go.
+    shipped = load_codebook().to_dict()
+    shipped["themes"] = [t for t in shipped["themes"] if t["key"] not in {"community_partnership", "access_pathways"}]
+    from nlp.codebook import Codebook
+
+    new_version = codebooks.add_version(submitted.round.pledge_id, Codebook.from_dict(shipped))
+    db.session.commit()
+    job = tagging.launch_tagging("round", submitted.round.id, retag=True)
+    assert job.kind == "retag" and job.status == "finished"
+
+    after = _codes(db)
+    for row in reviewed:
+        assert row in after  # accepted, rejected and reviewer-added codes untouched, same id and version
+    proposed = [c for c in after if c[4] == "proposed"]
+    assert proposed and all(c[6] == new_version.id for c in proposed)
+    assert not [c for c in proposed if c[2] in {"community_partnership", "access_pathways"}]
+
+
+def test_retag_with_the_same_codebook_keeps_the_same_rows(submitted, db):
+    submitted.response()
+    submitted.response(("Our workforce race equality standard data shows progress in recruitment.",))
+    tagging.launch_tagging("round", submitted.round.id)
+    before = _codes(db)
+    job = tagging.launch_tagging("round", submitted.round.id, retag=True)
+    assert job.total == 5 and job.status == "finished"
+    assert _codes(db) == before
+    assert tagging.tagging_counts(submitted.round.id) == {"tagged": 5, "pending": 0, "failed": 0}
+
+
+def test_edited_answer_text_drops_codes_no_longer_found(submitted, db):
+    resp = submitted.response(("We co-produced the plan with service users.",))
+    tagging.launch_tagging("response", resp.id)
+    answer = resp.answers[0]
+    answer.text = answer.value = "We lacked capacity and staff shortages slowed us down."
+    answer.tagging = "pending"
+    db.session.commit()
+    tagging.launch_tagging("response", resp.id)
+    assert {c[2] for c in _codes(db)} == {"barriers_capacity"}
+
+
+def test_sweep_tags_pending_answers_inline(submitted, app, db):
+    submitted.response()
+    submitted.response()
+    result = app.test_cli_runner().invoke(args=["nlp", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "1 tagging job(s)" in result.output
+    db.session.rollback()
+    assert tagging.tagging_counts(submitted.round.id)["tagged"] == 8
+    assert app.test_cli_runner().invoke(args=["nlp", "sweep"]).output.startswith("sweep: 0")
+
+
+def test_retag_command_relaunches_a_round(submitted, app, db):
+    submitted.response()
+    tagging.launch_tagging("round", submitted.round.id)
+    result = app.test_cli_runner().invoke(args=["nlp", "retag", "--round", str(submitted.round.id)])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    job = db.session.scalars(select(Job).order_by(Job.id.desc())).first()
+    assert (job.kind, job.status, job.total, job.progress) == ("retag", "finished", 4, 4)
+    assert app.test_cli_runner().invoke(args=["nlp", "retag", "--round", "999"]).exit_code != 0
+
+
+def test_a_failing_batch_marks_job_and_answers_failed(submitted, db):
+    resp = submitted.response()
+    job = tagging.launch_tagging("response", resp.id)
+    from survey.jobs import tag_batch
+
+    bad = Job(kind="tag", target_type="response", target_id=resp.id, total=4, status="queued",
+              params={"codebook_version_id": 999_999})
+    db.session.add(bad)
+    for a in resp.answers:
+        a.tagging = "pending"
+    db.session.commit()
+    try:
+        tag_batch(bad.id, [a.id for a in resp.answers], 999_999)
+    except tagging.TaggingError as exc:
+        assert "999999" in str(exc)
+    else:
+        raise AssertionError("the job swallowed its error")
+    db.session.expire_all()
+    assert bad.status == "failed" and "codebook version 999999" in bad.error
+    assert {a.tagging for a in resp.answers} == {"failed"}
+    assert job.status == "finished"
