@@ -9,12 +9,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort
-from flask_login import LoginManager, UserMixin, current_user
+from flask_login import UserMixin, current_user
 
-from survey.extensions import db
+from survey.extensions import db, login_manager
 from survey.models import User
 
-login_manager = LoginManager()
 # argon2id with the library's RFC 9106 low-memory defaults.
 _hasher = PasswordHasher()
 View = Callable[..., Any]

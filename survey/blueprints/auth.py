@@ -6,27 +6,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
 from flask_login import login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response as WerkzeugResponse
-from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Length
 
+from forms.auth import LoginForm, LogoutForm
 from survey.auth import Staff
 from survey.extensions import db
 from survey.services import audit, staff
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-
-class LoginForm(FlaskForm):
-    """E-mail address and password."""
-
-    email = EmailField("Email address", validators=[DataRequired("Enter your email address"), Length(max=320)])
-    password = PasswordField("Password", validators=[DataRequired("Enter your password"), Length(max=1000)])
-
-
-class LogoutForm(FlaskForm):
-    """Sign-out is a POST with a CSRF token."""
 
 
 def safe_next(target: str | None) -> str:

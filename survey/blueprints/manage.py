@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, flash, redirect, render_template, url_for
-from flask_wtf import FlaskForm
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from forms.manage import RetagForm
 from survey.auth import require_role
 from survey.extensions import db
-from survey.models import Job, Round
-from survey.services import codebooks, tagging
+from survey.models import Job, Organisation, Response, Round
+from survey.services import codebooks, coded, tagging
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
-
-
-class RetagForm(FlaskForm):
-    """The "Re-tag this round" button: a POST with a CSRF token."""
 
 
 @bp.get("/")
@@ -37,7 +33,21 @@ def round_detail(round_id: int) -> str:
         "manage/round.html", round=rnd, counts=tagging.tagging_counts(rnd.id),
         codebook=codebooks.current_version(rnd.pledge_id), form=RetagForm(),
         job=tagging.latest_job("round", rnd.id),
+        responses=db.session.execute(
+            select(Response, Organisation)
+            .join(Organisation, Response.organisation_id == Organisation.id)
+            .where(Response.round_id == rnd.id)
+            .order_by(Organisation.name)
+        ).all(),
     )
+
+
+@bp.get("/responses/<int:response_id>")
+@require_role("lead", "reviewer")
+def response_detail(response_id: int) -> str:
+    """One organisation's report with the themes coded in each free-text answer and their evidence marked."""
+    response = db.get_or_404(Response, response_id)
+    return render_template("manage/response.html", response=response, coded=coded.coded_answers(response))
 
 
 @bp.post("/rounds/<int:round_id>/retag")

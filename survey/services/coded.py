@@ -1,0 +1,77 @@
+"""Answers with their codes, ready to show: each theme's evidence marked in the text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Answer, Code, Response, Theme
+from survey.services.responses import questionnaire_for
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of an answer's text and the themes whose evidence covers it (none for plain text)."""
+
+    text: str
+    themes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CodedAnswer:
+    """A free-text answer, its question, its themes and its text cut into marked segments."""
+
+    answer: Answer
+    label: str
+    section: str
+    themes: tuple[tuple[str, str, str], ...]  # (name, source, status)
+    segments: tuple[Segment, ...]
+
+
+def segments(text: str, spans: list[tuple[int, int, str]]) -> tuple[Segment, ...]:
+    """Cut text at every span boundary; each piece carries the names of the themes covering it."""
+    cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
+    pieces = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        names = tuple(sorted({name for s, e, name in spans if s <= start and end <= e}))
+        pieces.append(Segment(text[start:end], names))
+    return tuple(p for p in pieces if p.text)
+
+
+def coded_answers(response: Response) -> list[CodedAnswer]:
+    """The response's free-text answers in questionnaire order, with codes that are not rejected."""
+    questionnaire = questionnaire_for(response)
+    answers = {
+        a.field_key: a
+        for a in db.session.scalars(select(Answer).where(Answer.response_id == response.id, Answer.text.is_not(None)))
+    }
+    codes: dict[int, list[tuple[Code, str]]] = {}
+    rows = db.session.execute(
+        select(Code, Theme.name)
+        .join(Theme, Code.theme_id == Theme.id)
+        .join(Answer, Code.answer_id == Answer.id)
+        .where(Answer.response_id == response.id, Code.status != "rejected")
+        .order_by(Theme.position)
+    )
+    for code, name in rows:
+        codes.setdefault(code.answer_id, []).append((code, name))
+    result = []
+    for section in questionnaire.sections:
+        for q in section.questions:
+            answer = answers.get(q.field_key)
+            if answer is None:
+                continue
+            found = codes.get(answer.id, [])
+            spans = [(s, e, name) for code, name in found for s, e in code.spans]
+            result.append(
+                CodedAnswer(
+                    answer=answer,
+                    label=q.label,
+                    section=section.title,
+                    themes=tuple((name, code.source, code.status) for code, name in found),
+                    segments=segments(answer.text or "", spans),
+                )
+            )
+    return result

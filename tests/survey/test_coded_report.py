@@ -1,0 +1,46 @@
+"""A submitted report is tagged on submission and its themes show to staff, with the evidence marked."""
+
+from __future__ import annotations
+
+import html
+
+from survey.services.coded import Segment, segments
+from tests.survey.test_auth import sign_in
+from tests.survey.test_journey import SECTIONS, fill
+
+
+def test_segments_mark_overlapping_evidence():
+    text = "We fund VCSE groups and co-produce services."
+    spans = [(8, 12, "VCSE"), (8, 19, "Funding"), (24, 43, "Co-production")]
+    assert segments(text, spans) == (
+        Segment("We fund ", ()),
+        Segment("VCSE", ("Funding", "VCSE")),
+        Segment(" groups", ("Funding",)),
+        Segment(" and ", ()),
+        Segment("co-produce services", ("Co-production",)),
+        Segment(".", ()),
+    )
+
+
+def test_submitted_answers_show_their_themes_to_the_lead(client, browser_factory, factory, lead, db):
+    resp = factory.response(factory.round(), factory.organisation("Northmoor NHS Trust"))
+    respondent = browser_factory()
+    respondent.get(factory.invite(resp))
+    for key in SECTIONS:
+        respondent.get(f"/respond/{resp.id}/sections/{key}")
+        data = fill(key)
+        if key == "commitment-3":
+            data["actions"] = "We co-produced the crisis pathway with carers and Black-led VCSE organisations."
+        respondent.post(f"/respond/{resp.id}/sections/{key}", data | {"action": "continue"})
+    respondent.get(f"/respond/{resp.id}/check")
+    assert respondent.post(f"/respond/{resp.id}/check", {"confirm": "y", "full_name": "Ada"}).status_code == 302
+
+    assert client.get(f"/manage/responses/{resp.id}").status_code == 302  # staff only
+    sign_in(client, *lead)
+    page = client.get(f"/manage/responses/{resp.id}")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert "Northmoor NHS Trust" in text
+    assert "Carers and families" in text and "Investment in the VCSE sector" in text
+    assert "<mark>carers</mark>" in text and "[Carers and families]" in text
+    assert "Waiting to be tagged" not in text
