@@ -31,6 +31,8 @@ system:
 	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; }
 
+# The demo makes its own SECRET_KEY in instance/ (PLEDGE_DEMO=1); production sets SECRET_KEY instead.
+run: export PLEDGE_DEMO ?= 1
 run: install assets
 	$(FLASK) db upgrade
 	$(FLASK) demo

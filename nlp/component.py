@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, get_type_hints
@@ -11,9 +11,10 @@ import srsly
 from spacy.language import Language
 from spacy.lookups import Table, load_lookups
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc, Span, SpanGroup
+from spacy.tokens.underscore import Underscore
 from spacy.training import Example
-from spacy.util import ensure_path, registry
+from spacy.util import ensure_path, minibatch, registry
 
 from .codebook import Codebook, load_codebook
 
@@ -76,6 +77,8 @@ class ThemeTagger:
         self.spans_key = spans_key
         if not Doc.has_extension("themes"):
             Doc.set_extension("themes", default=None)
+        # The user_data key behind doc._.themes, as spaCy's Underscore computes it.
+        self._themes_key = Underscore(Underscore.doc_extensions, Doc(nlp.vocab))._get_key("themes")
         self.add_codebook(codebook)
 
     @property
@@ -111,37 +114,51 @@ class ThemeTagger:
 
         # One NORM PhraseMatcher finds phrases, exclusions, expanded patterns and pattern anchors in one pass.
         # NORM is the lower-cased lemma of each codebook word (lower case otherwise), so it covers LOWER too.
+        # Plain theme phrases (and expansions needing no exact check) are added under the theme key itself,
+        # so their match id is the span label; every other rule gets its own id, listed in ``_rules``.
         self._phrases = PhraseMatcher(vocab, attr="NORM")
+        self._theme_of = {label_id: index for index, label_id in enumerate(self._label_ids)}
         # match id -> (kind, theme index or pattern index, exact checks for expanded patterns)
-        self._labels: dict[int, tuple[int, int, tuple[tuple[int, str, str], ...]]] = {}
+        self._rules: dict[int, tuple[int, int, tuple[tuple[int, int, int], ...]]] = {}
+        theme_docs: list[list[Doc]] = [[] for _ in codebook.themes]
         for index, theme in enumerate(codebook.themes):
-            for kind, label, phrases in (
-                (_THEME, theme.key, theme.phrases),
-                (_EXCLUDE, f"exclude::{theme.key}", theme.exclude),
-            ):
-                if phrases:
-                    self._labels[vocab.strings.add(label)] = (kind, index, ())
-                    self._phrases.add(label, [self.nlp.make_doc(p.lower()) for p in phrases])
+            theme_docs[index].extend(self.nlp.make_doc(p.lower()) for p in theme.phrases)
+            if theme.exclude:
+                label = f"exclude::{theme.key}"
+                self._rules[vocab.strings.add(label)] = (_EXCLUDE, index, ())
+                self._phrases.add(label, [self.nlp.make_doc(p.lower()) for p in theme.exclude])
         # Finite patterns (literal tokens, required or optional) become phrases too: a full-document Matcher
         # pass costs several times the rest of the pipeline. Other patterns run a Matcher in small windows
         # around an anchor token, or over the whole doc if they have no anchor.
+        self._add_patterns(compiled, theme_docs, needs_check)
+        for key, docs in zip(self._keys, theme_docs, strict=True):
+            if docs:
+                self._phrases.add(key, docs)
+        self._has_unanchored = len(self._unanchored) > 0
+
+    def _add_patterns(
+        self,
+        compiled: list[tuple[int, _Compiled]],
+        theme_docs: list[list[Doc]],
+        needs_check: Callable[[str, str], bool],
+    ) -> None:
+        """Turn compiled patterns into phrases (finite ones), windowed Matchers or the unanchored Matcher."""
+        vocab = self.nlp.vocab
         self._windowed: list[tuple[int, Matcher, _Compiled]] = []
         self._unanchored = Matcher(vocab)
-        self._matcher_themes = {label_id: index for index, label_id in enumerate(self._label_ids)}
         for number, (index, comp) in enumerate(compiled):
             if comp.expansions is not None:
                 for variant, sequence in enumerate(comp.expansions):
-                    label = f"pattern::{number}::{variant}"
                     checks = tuple(
-                        (i, attr, value)
+                        (i, attr == "LOWER", vocab.strings.add(value.lower() if attr == "LOWER" else value))
                         for i, (attr, value) in enumerate(sequence)
                         if attr != "NORM" and needs_check(attr, value)
                     )
-                    self._labels[vocab.strings.add(label)] = (
-                        _THEME if not checks else _CHECKED,
-                        index,
-                        checks,
-                    )
+                    if not checks:
+                        theme_docs[index].append(self._pattern_doc(sequence))
+                        continue
+                    label = f"pattern::{number}::{variant}"
+                    self._rules[vocab.strings.add(label)] = (_CHECKED, index, checks)
                     self._phrases.add(label, [self._pattern_doc(sequence)])
             elif comp.anchor is None:
                 self._unanchored.add(self._keys[index], [comp.pattern])
@@ -149,10 +166,9 @@ class ThemeTagger:
                 matcher = Matcher(vocab)
                 matcher.add(self._keys[index], [comp.pattern])
                 label = f"anchor::{number}"
-                self._labels[vocab.strings.add(label)] = (_ANCHOR, len(self._windowed), ())
+                self._rules[vocab.strings.add(label)] = (_ANCHOR, len(self._windowed), ())
                 self._phrases.add(label, [self.nlp.make_doc(v) for v in comp.anchor])
                 self._windowed.append((index, matcher, comp))
-        self._has_unanchored = len(self._unanchored) > 0
 
     def _pattern_doc(self, sequence: tuple[tuple[str, str], ...]) -> Doc:
         """A phrase Doc of the NORMs a text needs to match an expanded pattern (a superset; then checked)."""
@@ -193,52 +209,86 @@ class ThemeTagger:
 
     def __call__(self, doc: Doc) -> Doc:
         """Find theme spans, drop those inside exclusion phrases, merge overlaps per theme, store them."""
-        found: list[tuple[int, int, int]] = []  # (theme index, start, end)
-        vetoes: dict[int, list[tuple[int, int]]] = {}
-        windows: dict[int, list[tuple[int, int]]] = {}
-        labels = self._labels
-        for match_id, start, end in self._phrases(doc):
-            kind, index, checks = labels[match_id]
-            if kind == _THEME or (kind == _CHECKED and _passes(doc, start, checks)):
-                found.append((index, start, end))
+        return self._tag(doc, self._phrases(doc))
+
+    def _tag(self, doc: Doc, matches: list[tuple[int, int, int]]) -> Doc:
+        """Tag a doc given its phrase matches."""
+        found, vetoes = self._find(doc, matches)
+        spans: list[Span] = []
+        themes: list[str] = []
+        if found:
+            if vetoes:
+                found = [m for m in found if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
+            spans, themes = self._merge(doc, found)
+        # Equivalent to ``doc.spans[key] = spans`` and ``doc._.themes = themes`` without the proxies' overhead.
+        doc.spans.data[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
+        doc.user_data[self._themes_key] = themes
+        return doc
+
+    def _find(
+        self, doc: Doc, matches: list[tuple[int, int, int]]
+    ) -> tuple[list[tuple[int, int, int]], dict[int, list[tuple[int, int]]] | None]:
+        """Theme matches as (start, end, theme index) in document order, and exclusion ranges per theme."""
+        found: list[tuple[int, int, int]] = []
+        vetoes: dict[int, list[tuple[int, int]]] | None = None
+        windows: dict[int, list[tuple[int, int]]] | None = None
+        theme_of, rules = self._theme_of, self._rules
+        for match_id, start, end in matches:
+            index = theme_of.get(match_id)
+            if index is not None:
+                found.append((start, end, index))
+                continue
+            kind, index, checks = rules[match_id]
+            if kind == _CHECKED:
+                if _passes(doc, start, checks):
+                    found.append((start, end, index))
             elif kind == _EXCLUDE:
+                if vetoes is None:
+                    vetoes = {}
                 vetoes.setdefault(index, []).append((start, end))
-            elif kind == _ANCHOR:
+            else:  # _ANCHOR
+                if windows is None:
+                    windows = {}
                 windows.setdefault(index, []).append((start, end))
+        if windows or self._has_unanchored:
+            self._match_patterns(doc, windows, found)
+        return found, vetoes
+
+    def _match_patterns(
+        self, doc: Doc, windows: dict[int, list[tuple[int, int]]] | None, found: list[tuple[int, int, int]]
+    ) -> None:
+        """Add the Matcher patterns' matches (windowed and unanchored) to ``found``, keeping document order."""
         if windows:
             self._match_windows(doc, windows, found)
         if self._has_unanchored:
-            themes_by_id = self._matcher_themes
-            found.extend((themes_by_id[m], start, end) for m, start, end in self._unanchored(doc))
-        spans, themes = self._to_spans(doc, found, vetoes) if found else ([], [])
-        doc.spans[self.spans_key] = spans
-        doc._.themes = themes
-        return doc
-
-    def _to_spans(
-        self, doc: Doc, found: list[tuple[int, int, int]], vetoes: dict[int, list[tuple[int, int]]]
-    ) -> tuple[list[Span], list[str]]:
-        """Spans (document order) and theme keys (codebook order), after exclusions; touching spans merge."""
-        if vetoes:
-            found = [m for m in found if m[0] not in vetoes or not _overlaps_any(m[1:], vetoes[m[0]])]
+            theme_of = self._theme_of
+            found.extend((start, end, theme_of[m]) for m, start, end in self._unanchored(doc))
         found.sort()
-        spans: list[Span] = []
-        themes: list[str] = []
-        label_ids, keys = self._label_ids, self._keys
-        current, span_start, span_end = -1, 0, 0
-        for index, start, end in found:
-            if index == current and start <= span_end:  # overlapping or adjacent: one mention
-                span_end = max(span_end, end)
+
+    def _merge(self, doc: Doc, found: list[tuple[int, int, int]]) -> tuple[list[Span], list[str]]:
+        """Spans (document order, ties in codebook order) and theme keys (codebook order) from matches in
+        document order; overlapping or touching matches of one theme become one mention."""
+        merged: list[list[int]] = []  # [start, end, theme index]
+        last: dict[int, list[int]] = {}  # theme index -> its latest mention
+        for start, end, index in found:
+            mention = last.get(index)
+            if mention is not None and start <= mention[1]:
+                if end > mention[1]:
+                    mention[1] = end
                 continue
-            if current >= 0:
-                spans.append(Span(doc, span_start, span_end, label=label_ids[current]))
-            if index != current:
-                themes.append(keys[index])
-            current, span_start, span_end = index, start, end
-        if current >= 0:
-            spans.append(Span(doc, span_start, span_end, label=label_ids[current]))
-        spans.sort(key=_span_order)
-        return spans, themes
+            mention = last[index] = [start, end, index]
+            merged.append(mention)
+        merged.sort()
+        label_ids, keys = self._label_ids, self._keys
+        spans = [Span(doc, start, end, label_ids[index]) for start, end, index in merged]
+        return spans, [keys[index] for index in sorted(last)]
+
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        """Tag a stream of docs a batch at a time (keeps the matcher's tables hot in the CPU cache)."""
+        phrases = self._phrases
+        for docs in minibatch(stream, size=batch_size):
+            # All phrase matching first, while the matcher's tables are in the CPU cache, then the rest.
+            yield from map(self._tag, docs, [phrases(doc) for doc in docs])
 
     def _match_windows(
         self, doc: Doc, windows: dict[int, list[tuple[int, int]]], found: list[tuple[int, int, int]]
@@ -254,7 +304,7 @@ class ThemeTagger:
                 if w_end <= last_end:
                     continue  # inside the previous window, which has already been searched
                 for _, m_start, m_end in matcher(doc[w_start:w_end]):
-                    found.append((index, m_start + w_start, m_end + w_start))
+                    found.append((m_start + w_start, m_end + w_start, index))
                 last_end = w_end
 
     def initialize(
@@ -378,11 +428,11 @@ def _expand(pattern: list[dict[str, Any]]) -> list[tuple[tuple[str, str], ...]] 
     return sorted({seq for seq in sequences if seq})
 
 
-def _passes(doc: Doc, start: int, checks: tuple[tuple[int, str, str], ...]) -> bool:
+def _passes(doc: Doc, start: int, checks: tuple[tuple[int, bool, int], ...]) -> bool:
     """Verify the exact LOWER/ORTH values of a phrase-matched expansion (NORM matching is a superset)."""
-    for offset, attr, value in checks:
+    for offset, is_lower, value in checks:
         token = doc[start + offset]
-        if (token.lower_ != value.lower()) if attr == "LOWER" else (token.orth_ != value):
+        if (token.lower if is_lower else token.orth) != value:
             return False
     return True
 
@@ -398,11 +448,6 @@ def _literal_values(token: dict[str, Any]) -> list[str] | None:
                 if all(isinstance(v, str) for v in value["IN"]):
                     return list(value["IN"])
     return None
-
-
-def _span_order(span: Span) -> tuple[int, int]:
-    """Sort key: document order."""
-    return span.start, span.end
 
 
 def _overlaps_any(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
