@@ -38,9 +38,10 @@ def respondent_required(view: View) -> View:
             return render_template("respond/signed_out.html"), 401
         if respondent.response_id != response_id:
             abort(404)
-        g.response = db.get_or_404(Response, response_id)
-        g.contact = db.session.get(Contact, respondent.contact_id)
-        g.questionnaire = responses.questionnaire_for(g.response)
+        g.response = respondent.response or db.get_or_404(Response, response_id)
+        g.contact = respondent.contact or db.session.get(Contact, respondent.contact_id)
+        g.previous = responses.previous_submission(g.response)  # once per request: first report? pre-fill offer?
+        g.questionnaire = responses.questionnaire_for(g.response, first_report=g.previous is None)
         return view(response_id, **kwargs)
 
     return wrapped
@@ -103,7 +104,7 @@ def section(response_id: int, key: str) -> str | WerkzeugResponse:
                 flash("Your answers have been saved. You can come back to this section at any time.")
                 return redirect(url_for(".task_list", response_id=response_id))
             return redirect(_next_url(g.questionnaire, sec, response_id))
-    previous = responses.previous_submission(g.response)
+    previous = g.previous
     return render_template(
         "respond/section.html",
         section=sec,

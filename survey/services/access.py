@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from survey.extensions import db
 from survey.models import Contact, Invitation, RespondentSession, Response, utcnow
@@ -111,16 +112,26 @@ class Respondent:
     session_id: int
     contact_id: int
     response_id: int
+    # Loaded with the session (the identity map holds objects weakly, so the respondent keeps them for the request).
+    response: Response | None = field(default=None, compare=False, repr=False)
+    contact: Contact | None = field(default=None, compare=False, repr=False)
 
 
 def respondent_for(token: str | None) -> Respondent | None:
     """The respondent of a live session token, extending its idle expiry; None when unknown or revoked."""
     if not token:
         return None
+    # One query also loads the response (with its round and organisation) and the contact: a page needs them all.
+    response = joinedload(Invitation.response)
     row = db.session.execute(
         select(RespondentSession, Invitation)
         .join(Invitation, RespondentSession.invitation_id == Invitation.id)
         .where(RespondentSession.token_hash == token_hash(token))
+        .options(
+            response.joinedload(Response.round),
+            response.joinedload(Response.organisation),
+            joinedload(Invitation.contact),
+        )
     ).first()
     if row is None:
         return None
@@ -132,7 +143,9 @@ def respondent_for(token: str | None) -> Respondent | None:
         session.last_seen_at = now
         session.expires_at = now + timedelta(hours=SESSION_HOURS)
         db.session.commit()
-    return Respondent(session.id, invitation.contact_id, invitation.response_id)
+    return Respondent(
+        session.id, invitation.contact_id, invitation.response_id, invitation.response, invitation.contact
+    )
 
 
 def end_session(session_id: int) -> None:

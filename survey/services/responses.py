@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +13,16 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from forms.questionnaire import SectionForm, cell_name, revision_name
 from survey.extensions import db
-from survey.models import Answer, AnswerRevision, Contact, Organisation, Response, Round, utcnow
+from survey.models import (
+    Answer,
+    AnswerRevision,
+    Contact,
+    Organisation,
+    QuestionnaireVersion,
+    Response,
+    Round,
+    utcnow,
+)
 from survey.questionnaire import Question, Questionnaire, Section, expand
 from survey.services import audit
 from survey.services.pledges import commitment_titles
@@ -54,11 +64,20 @@ def previous_submission(response: Response) -> Response | None:
     )
 
 
-def questionnaire_for(response: Response) -> Questionnaire:
-    """The questionnaire as this response sees it (first report or a later one)."""
-    first = previous_submission(response) is None
+def questionnaire_for(response: Response, *, first_report: bool | None = None) -> Questionnaire:
+    """The questionnaire as this response sees it (first report or a later one); pass first_report if known."""
+    if first_report is None:
+        first_report = previous_submission(response) is None
     rnd = response.round
-    return expand(rnd.questionnaire.definition, commitment_titles(rnd.pledge_id), first_report=first)
+    return _expanded(rnd.questionnaire_version_id, tuple(commitment_titles(rnd.pledge_id)), first_report)
+
+
+@lru_cache(maxsize=128)
+def _expanded(version_id: int, commitments: tuple[tuple[int, str], ...], first_report: bool) -> Questionnaire:
+    """The expanded questionnaire, cached per process (expanding the definition dominated a page's Python time)."""
+    # A stored version never changes, and the commitment titles are part of the key: editing one makes a new entry.
+    definition = db.session.scalar(select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == version_id))
+    return expand(definition, list(commitments), first_report=first_report)
 
 
 def answers_by_key(response_id: int) -> dict[str, Answer]:

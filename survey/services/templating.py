@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import nhsuk_frontend_jinja
 from flask import Flask
@@ -34,6 +35,13 @@ def format_datetime(value: datetime | None) -> str:
     return f"{hour}:{value:%M}{'am' if value.hour < 12 else 'pm'} on {format_date(value)}"
 
 
+def choice_item(choice: tuple[str, str], selected: Any) -> tuple[str, str, bool]:
+    """A (value, label) choice as (value, label, checked) for the radios and checkboxes components."""
+    value, label = choice
+    checked = value in selected if isinstance(selected, list | tuple | set) else value == selected
+    return value, label, checked
+
+
 def init_app(app: Flask) -> None:
     """Chain the loaders and register the filters every template uses."""
     assert app.jinja_loader is not None
@@ -42,5 +50,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.undefined = ChainableUndefined
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["choice_item"] = choice_item
     app.jinja_env.globals["STATUS_LABELS"] = STATUS_LABELS
     app.jinja_env.globals["ORGANISATION_KINDS"] = ORGANISATION_KINDS

@@ -1,0 +1,40 @@
+"""The section page's SQL budget: the respondent pages stay a handful of queries however the page grows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import event
+
+from survey.extensions import db as _db
+
+SECTION_GET_MAX_STATEMENTS = 4
+
+
+@pytest.fixture()
+def statements(app: object) -> Iterator[list[str]]:
+    """Every SQL statement the app runs while the test is counting."""
+    seen: list[str] = []
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        seen.append(statement)
+
+    engine = _db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+def test_section_get_runs_at_most_four_statements(factory, client, statements: list[str]) -> None:
+    """Session, response, contact, organisation and round in one query; then pre-fill check, titles, answers."""
+    rnd = factory.round()
+    resp = factory.response(rnd, factory.organisation())
+    client.get(factory.invite(resp))
+    url = f"/respond/{resp.id}/sections/commitment-1"
+    assert client.get(url).status_code == 200  # warm the questionnaire cache
+    statements.clear()
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Commitment 1" in page.text
+    assert len(statements) <= SECTION_GET_MAX_STATEMENTS, "\n".join(statements)
