@@ -65,9 +65,9 @@ def ensure_database(server_url: str, name: str) -> str:
     return f"{server_url}/{name}"
 
 
-def seed(database_url: str, organisations: int) -> list[Respondent]:
-    """A fresh schema with one open round, `organisations` organisations each with a response and a link."""
-    app = create_app(
+def _app(database_url: str) -> Any:
+    """The app on the benchmark's own database, jobs inline."""
+    return create_app(
         {
             "TESTING": True,
             "SECRET_KEY": SECRET,
@@ -76,6 +76,11 @@ def seed(database_url: str, organisations: int) -> list[Respondent]:
             "REDIS_URL": None,
         }
     )
+
+
+def seed(database_url: str, organisations: int) -> list[Respondent]:
+    """A fresh schema with one open round, `organisations` organisations each with a response and a link."""
+    app = _app(database_url)
     with app.app_context():
         Base.metadata.drop_all(db.engine)
         db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
@@ -269,15 +274,7 @@ def percentile(values: Sequence[float], pct: float) -> float:
 
 def mismatches(database_url: str, people: Sequence[Respondent], acknowledged: dict[int, str]) -> int:
     """Respondents whose stored answer is not the last save the server acknowledged to them."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": SECRET,
-            "SQLALCHEMY_DATABASE_URI": database_url.replace("postgresql://", "postgresql+psycopg://", 1),
-            "BASE_URL": "http://127.0.0.1",
-            "REDIS_URL": None,
-        }
-    )
+    app = _app(database_url)
     with app.app_context():
         stored = dict(
             db.session.execute(

@@ -4,7 +4,7 @@ Starts nothing: point it at a running app and an invitation link. It saves answe
 (an error state saves nothing; the conflict page needs a colleague's link and saves two versions
 of one answer).
 
-    .venv/bin/python scripts/screenshots.py --base-url http://127.0.0.1:5077 --link /r/TOKEN \
+    .venv/bin/python -m scripts.screenshots --base-url http://127.0.0.1:5077 --link /r/TOKEN \
         [--colleague-link /r/TOKEN2] [--submitted-link /r/TOKEN3] [--out /tmp/screenshots]
 """
 
@@ -18,17 +18,8 @@ from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
+
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "mobile": {"width": 390, "height": 844}}
 
 
@@ -145,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     viewports = list(VIEWPORTS) if args.viewport == "all" else [args.viewport]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for viewport in viewports:
                 shoot = Shooter(args.out, viewport)
