@@ -40,8 +40,10 @@ def respondent_required(view: View) -> View:
             abort(404)
         g.response = respondent.response or db.get_or_404(Response, response_id)
         g.contact = respondent.contact or db.session.get(Contact, respondent.contact_id)
-        g.previous = responses.previous_submission(g.response)  # once per request: first report? pre-fill offer?
-        g.questionnaire = responses.questionnaire_for(g.response, first_report=g.previous is None)
+        g.previous_id = respondent.previous_id  # first report? pre-fill offer?
+        g.questionnaire = responses.questionnaire_for(
+            g.response, first_report=g.previous_id is None, commitments=respondent.commitments
+        )
         return view(response_id, **kwargs)
 
     return wrapped
@@ -97,20 +99,22 @@ def section(response_id: int, key: str) -> str | WerkzeugResponse:
         _reject_forged_fields(form)
         form.completing = request.form.get("action") != "later"
         if form.validate():
-            result = responses.save_section(g.response, sec, form, g.contact.id, completing=form.completing)
+            result = responses.save_section(
+                g.response, sec, form, g.contact.id, completing=form.completing, answers=answers
+            )
             if result.conflicts:
                 return redirect(url_for(".conflicts", response_id=response_id))
             if not form.completing:
                 flash("Your answers have been saved. You can come back to this section at any time.")
                 return redirect(url_for(".task_list", response_id=response_id))
             return redirect(_next_url(g.questionnaire, sec, response_id))
-    previous = g.previous
+    offer_prefill = g.previous_id is not None and not any(q.field_key in answers for q in sec.questions)
     return render_template(
         "respond/section.html",
         section=sec,
         form=form,
         answers=answers,
-        previous=previous if previous and not any(q.field_key in answers for q in sec.questions) else None,
+        previous=db.session.get(Response, g.previous_id) if offer_prefill else None,
         prefill_form=PrefillForm(),
     )
 

@@ -6,13 +6,17 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
 from survey.extensions import db
-from survey.models import Contact, Invitation, RespondentSession, Response, utcnow
+from survey.models import Contact, Invitation, RespondentSession, Response, Round, utcnow
 from survey.services import audit
+from survey.services.pledges import packed_commitment_titles, unpack_commitment_titles
+from survey.services.responses import previous_submission_id
 
 SESSION_HOURS = 12
 
@@ -115,27 +119,49 @@ class Respondent:
     # Loaded with the session (the identity map holds objects weakly, so the respondent keeps them for the request).
     response: Response | None = field(default=None, compare=False, repr=False)
     contact: Contact | None = field(default=None, compare=False, repr=False)
+    # Also loaded with the session: is there an earlier report (pre-fill offer, first report?) and the commitments.
+    previous_id: int | None = field(default=None, compare=False, repr=False)
+    commitments: tuple[tuple[int, str], ...] | None = field(default=None, compare=False, repr=False)
+
+
+@cache
+def _respondent_query() -> Select[Any]:
+    """The session query, built once (building it cost more than running it): bind `token_hash`."""
+    # It also loads the response (with its round and organisation), the contact, the id of the previous report
+    # and the commitment titles: a page needs them all.
+    response = joinedload(Invitation.response)
+    pledge_id = (
+        select(Round.pledge_id)
+        .join(Response, Response.round_id == Round.id)
+        .where(Response.id == Invitation.response_id)
+        .correlate(Invitation)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            RespondentSession,
+            Invitation,
+            previous_submission_id(Invitation.response_id),
+            packed_commitment_titles(pledge_id),
+        )
+        .join(Invitation, RespondentSession.invitation_id == Invitation.id)
+        .where(RespondentSession.token_hash == bindparam("token_hash"))
+        .options(
+            response.joinedload(Response.round),
+            response.joinedload(Response.organisation),
+            joinedload(Invitation.contact),
+        )
+    )
 
 
 def respondent_for(token: str | None) -> Respondent | None:
     """The respondent of a live session token, extending its idle expiry; None when unknown or revoked."""
     if not token:
         return None
-    # One query also loads the response (with its round and organisation) and the contact: a page needs them all.
-    response = joinedload(Invitation.response)
-    row = db.session.execute(
-        select(RespondentSession, Invitation)
-        .join(Invitation, RespondentSession.invitation_id == Invitation.id)
-        .where(RespondentSession.token_hash == token_hash(token))
-        .options(
-            response.joinedload(Response.round),
-            response.joinedload(Response.organisation),
-            joinedload(Invitation.contact),
-        )
-    ).first()
+    row = db.session.execute(_respondent_query(), {"token_hash": token_hash(token)}).first()
     if row is None:
         return None
-    session, invitation = row
+    session, invitation, previous_id, commitments = row
     now = utcnow()
     if session.revoked_at or invitation.revoked_at or session.expires_at <= now:
         return None
@@ -144,7 +170,13 @@ def respondent_for(token: str | None) -> Respondent | None:
         session.expires_at = now + timedelta(hours=SESSION_HOURS)
         db.session.commit()
     return Respondent(
-        session.id, invitation.contact_id, invitation.response_id, invitation.response, invitation.contact
+        session.id,
+        invitation.contact_id,
+        invitation.response_id,
+        invitation.response,
+        invitation.contact,
+        previous_id,
+        unpack_commitment_titles(commitments),
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, cast, func, select
 
 from survey.extensions import db
 from survey.models import Commitment, Pledge, QuestionnaireVersion
 from survey.questionnaire import load_definition
+
+# Separators of the packed titles: ASCII unit and record separators, which no title contains (checked on unpacking).
+_UNIT, _RECORD = "\x1f", "\x1e"
 
 SYNERGI_COMMITMENTS = (
     "Initiate fundamental service level changes to reduce ethnic inequalities in access, experience and outcomes.",
@@ -63,3 +66,27 @@ def commitment_titles(pledge_id: int) -> list[tuple[int, str]]:
         select(Commitment.number, Commitment.title).where(Commitment.pledge_id == pledge_id).order_by(Commitment.number)
     )
     return [(n, t) for n, t in rows]
+
+
+def packed_commitment_titles(pledge_id: ColumnElement[int]) -> ColumnElement[str]:
+    """A scalar subquery packing a pledge's commitments into one string, to load them with another query."""
+    number_and_title = cast(Commitment.number, String) + _UNIT + Commitment.title
+    # The count is packed too, so unpacking can tell when a title held a separator.
+    titles = func.coalesce(func.aggregate_strings(number_and_title, _RECORD), "")
+    return (
+        select(cast(func.count(), String) + _RECORD + titles)
+        .where(Commitment.pledge_id == pledge_id)
+        .scalar_subquery()
+    )
+
+
+def unpack_commitment_titles(packed: str | None) -> tuple[tuple[int, str], ...] | None:
+    """The (number, title) pairs in order from `packed_commitment_titles`; None if they cannot be read back."""
+    if packed is None:
+        return None
+    count, _, rest = packed.partition(_RECORD)
+    pairs = [item.split(_UNIT) for item in rest.split(_RECORD)] if rest else []
+    readable = all(len(pair) == 2 and pair[0].isdigit() for pair in pairs)
+    if not readable or not count.isdigit() or len(pairs) != int(count):
+        return None
+    return tuple(sorted((int(number), title) for number, title in pairs))

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
 from forms.questionnaire import SectionForm, cell_name, revision_name
@@ -48,28 +49,44 @@ def new_reference() -> str:
     return f"PLG-{chars[:4]}-{chars[4:]}"
 
 
-def previous_submission(response: Response) -> Response | None:
-    """The organisation's latest submitted response in an earlier round of the same pledge."""
-    return db.session.scalar(
-        select(Response)
+def previous_submission_id(response_id: ColumnElement[int] | int) -> ColumnElement[int]:
+    """A scalar subquery: the id of the organisation's latest submitted response in an earlier round of the pledge."""
+    current, current_round = aliased(Response), aliased(Round)
+    return (
+        select(Response.id)
         .join(Round, Response.round_id == Round.id)
+        .join(current, current.organisation_id == Response.organisation_id)
+        .join(current_round, current.round_id == current_round.id)
         .where(
-            Response.organisation_id == response.organisation_id,
+            current.id == response_id,
             Response.status == "submitted",
-            Round.pledge_id == response.round.pledge_id,
-            Round.number < response.round.number,
+            Round.pledge_id == current_round.pledge_id,
+            Round.number < current_round.number,
         )
         .order_by(Round.number.desc())
         .limit(1)
+        .scalar_subquery()
     )
 
 
-def questionnaire_for(response: Response, *, first_report: bool | None = None) -> Questionnaire:
-    """The questionnaire as this response sees it (first report or a later one); pass first_report if known."""
+def previous_submission(response: Response) -> Response | None:
+    """The organisation's latest submitted response in an earlier round of the same pledge."""
+    return db.session.scalar(select(Response).where(Response.id == previous_submission_id(response.id)))
+
+
+def questionnaire_for(
+    response: Response,
+    *,
+    first_report: bool | None = None,
+    commitments: tuple[tuple[int, str], ...] | None = None,
+) -> Questionnaire:
+    """The questionnaire as this response sees it (first report or a later one); pass what is already loaded."""
     if first_report is None:
         first_report = previous_submission(response) is None
     rnd = response.round
-    return _expanded(rnd.questionnaire_version_id, tuple(commitment_titles(rnd.pledge_id)), first_report)
+    if commitments is None:
+        commitments = tuple(commitment_titles(rnd.pledge_id))
+    return _expanded(rnd.questionnaire_version_id, commitments, first_report)
 
 
 @lru_cache(maxsize=128)
@@ -80,9 +97,12 @@ def _expanded(version_id: int, commitments: tuple[tuple[int, str], ...], first_r
     return expand(definition, list(commitments), first_report=first_report)
 
 
+_ANSWERS_OF_RESPONSE = select(Answer).where(Answer.response_id == bindparam("response_id"))  # built once
+
+
 def answers_by_key(response_id: int) -> dict[str, Answer]:
     """The response's answers keyed by field key."""
-    rows = db.session.scalars(select(Answer).where(Answer.response_id == response_id))
+    rows = db.session.scalars(_ANSWERS_OF_RESPONSE, {"response_id": response_id})
     return {a.field_key: a for a in rows}
 
 
@@ -123,16 +143,23 @@ def value_from_form(q: Question, form: SectionForm) -> Any:
     return value if value not in ("", [], None) else None
 
 
-def _value_at(answer: Answer, revision: int) -> Any:
-    if revision == 0:
-        return None
-    return db.session.scalar(
-        select(AnswerRevision.value).where(
-            AnswerRevision.answer_id == answer.id,
-            AnswerRevision.revision == revision,
+def _base_values(pending: list[tuple[Question, Any, int, Answer | None]]) -> dict[tuple[int, int], Any]:
+    """The applied values at the revisions people started from, where the three-way compare needs them: one query."""
+    wanted = {
+        (answer.id, base)
+        for _, value, base, answer in pending
+        if answer is not None and base not in (0, answer.revision) and answer.value != value
+    }
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(AnswerRevision.answer_id, AnswerRevision.revision, AnswerRevision.value).where(
+            AnswerRevision.answer_id.in_({answer_id for answer_id, _ in wanted}),
+            AnswerRevision.revision.in_({revision for _, revision in wanted}),
             AnswerRevision.outcome == "applied",
         )
     )
+    return {(answer_id, revision): value for answer_id, revision, value in rows if (answer_id, revision) in wanted}
 
 
 def _write(answer: Answer, q: Question, value: Any, contact_id: int | None) -> None:
@@ -146,7 +173,13 @@ def _write(answer: Answer, q: Question, value: Any, contact_id: int | None) -> N
 
 
 def _save_one(
-    response: Response, q: Question, value: Any, base: int, answer: Answer | None, contact_id: int | None
+    response: Response,
+    q: Question,
+    value: Any,
+    base: int,
+    answer: Answer | None,
+    contact_id: int | None,
+    base_values: dict[tuple[int, int], Any],
 ) -> tuple[bool, int | None]:
     """Apply one answer; return (changed, id of the conflicting save kept for later or None)."""
     if answer is None:
@@ -160,7 +193,7 @@ def _save_one(
         return True, None
     if answer.value == value:
         return False, None
-    if base != answer.revision and value != _value_at(answer, base):
+    if base != answer.revision and value != base_values.get((answer.id, base)):
         kept = AnswerRevision(
             answer_id=answer.id,
             revision=answer.revision,
@@ -195,36 +228,54 @@ def _touch(response: Response, section_key: str, status: str) -> None:
 
 
 def save_section(
-    response: Response, section: Section, form: SectionForm, contact_id: int | None, *, completing: bool
+    response: Response,
+    section: Section,
+    form: SectionForm,
+    contact_id: int | None,
+    *,
+    completing: bool,
+    answers: dict[str, Answer] | None = None,
 ) -> SaveResult:
-    """Save a section's answers, keeping any save based on an older revision as a conflict; commits."""
+    """Save a section's answers, keeping any save based on an older revision as a conflict; commits.
+
+    `answers` may pass the response's answers already loaded in this transaction (from `answers_by_key`).
+    """
     if not response.is_editable:
         raise ResponseError("This report has been submitted or the round has closed, so it cannot be changed.")
     for attempt in range(3):
         try:
-            result = _save_section_once(response, section, form, contact_id, completing=completing)
+            if answers is None:
+                answers = answers_by_key(response.id)
+            result = _save_section_once(response, section, form, contact_id, answers, completing=completing)
             db.session.commit()
             return result
         except (StaleDataError, IntegrityError):
             # A colleague saved the same answer between our read and write: re-read and compare again.
             db.session.rollback()
+            answers = None  # re-read after the rollback
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
 
 def _save_section_once(
-    response: Response, section: Section, form: SectionForm, contact_id: int | None, *, completing: bool
+    response: Response,
+    section: Section,
+    form: SectionForm,
+    contact_id: int | None,
+    answers: dict[str, Answer],
+    *,
+    completing: bool,
 ) -> SaveResult:
-    answers = answers_by_key(response.id)
+    pending = [
+        (q, value_from_form(q, form), int(form[revision_name(q)].data or 0), answers.get(q.field_key))
+        for q in section.questions
+        if not q.readonly
+    ]
+    base_values = _base_values(pending)
     changed, conflicts = 0, []
-    for q in section.questions:
-        if q.readonly:
-            continue
-        base = int(form[revision_name(q)].data or 0)
-        did_change, conflict = _save_one(
-            response, q, value_from_form(q, form), base, answers.get(q.field_key), contact_id
-        )
+    for q, value, base, answer in pending:
+        did_change, conflict = _save_one(response, q, value, base, answer, contact_id, base_values)
         changed += did_change
         if conflict is not None:
             conflicts.append(conflict)

@@ -9,7 +9,7 @@ from sqlalchemy import event
 
 from survey.extensions import db as _db
 
-SECTION_GET_MAX_STATEMENTS = 4
+SECTION_GET_MAX_STATEMENTS = 2
 
 
 @pytest.fixture()
@@ -26,8 +26,8 @@ def statements(app: object) -> Iterator[list[str]]:
     event.remove(engine, "before_cursor_execute", record)
 
 
-def test_section_get_runs_at_most_four_statements(factory, client, statements: list[str]) -> None:
-    """Session, response, contact, organisation and round in one query; then pre-fill check, titles, answers."""
+def test_section_get_runs_at_most_two_statements(factory, client, statements: list[str]) -> None:
+    """Session, response, contact, organisation, round, pre-fill check and titles in one query; then answers."""
     rnd = factory.round()
     resp = factory.response(rnd, factory.organisation())
     client.get(factory.invite(resp))
