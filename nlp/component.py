@@ -9,7 +9,7 @@ from typing import Any, NamedTuple, get_type_hints
 
 import srsly
 from spacy.language import Language
-from spacy.lookups import Table, load_lookups
+from spacy.lookups import Lookups, Table, load_lookups
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.tokens.underscore import Underscore
@@ -40,10 +40,16 @@ def make_theme_tagger(nlp: Language, name: str, *, spans_key: str, codebook_path
     return ThemeTagger(nlp, name, spans_key=spans_key, codebook=load_codebook(codebook_path))
 
 
+@registry.misc("pledge.lemma_lookups.v1")
 @cache
+def lemma_lookups() -> Lookups:
+    """The English lookup-lemma tables, loaded once per process and shared by the lemmatizer and the tagger."""
+    return load_lookups("en", ["lemma_lookup"])
+
+
 def _lemma_table() -> Table:
-    """The English lookup-lemma table, the same data the lookup lemmatizer uses."""
-    return load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
+    """The lookup-lemma table, the same object the pipeline's lookup lemmatizer uses."""
+    return lemma_lookups().get_table("lemma_lookup")
 
 
 def lower_lemma(word: str) -> str:
@@ -118,55 +124,59 @@ class ThemeTagger:
         # so their match id is the span label; every other rule gets its own id, listed in ``_rules``.
         self._phrases = PhraseMatcher(vocab, attr="NORM")
         self._theme_of = {label_id: index for index, label_id in enumerate(self._label_ids)}
-        # match id -> (kind, theme index or pattern index, exact checks for expanded patterns)
-        self._rules: dict[int, tuple[int, int, tuple[tuple[int, int, int], ...]]] = {}
-        theme_docs: list[list[Doc]] = [[] for _ in codebook.themes]
+        # match id -> (kind, theme index or windowed pattern index)
+        self._rules: dict[int, tuple[int, int]] = {}
         for index, theme in enumerate(codebook.themes):
-            theme_docs[index].extend(self.nlp.make_doc(p.lower()) for p in theme.phrases)
+            if theme.phrases:
+                self._phrases.add(theme.key, [self.nlp.make_doc(p.lower()) for p in theme.phrases])
             if theme.exclude:
                 label = f"exclude::{theme.key}"
-                self._rules[vocab.strings.add(label)] = (_EXCLUDE, index, ())
+                self._rules[vocab.strings.add(label)] = (_EXCLUDE, index)
                 self._phrases.add(label, [self.nlp.make_doc(p.lower()) for p in theme.exclude])
         # Finite patterns (literal tokens, required or optional) become phrases too: a full-document Matcher
         # pass costs several times the rest of the pipeline. Other patterns run a Matcher in small windows
         # around an anchor token, or over the whole doc if they have no anchor.
-        self._add_patterns(compiled, theme_docs, needs_check)
-        for key, docs in zip(self._keys, theme_docs, strict=True):
-            if docs:
-                self._phrases.add(key, docs)
+        self._add_patterns(compiled, needs_check)
         self._has_unanchored = len(self._unanchored) > 0
 
     def _add_patterns(
         self,
         compiled: list[tuple[int, _Compiled]],
-        theme_docs: list[list[Doc]],
         needs_check: Callable[[str, str], bool],
     ) -> None:
         """Turn compiled patterns into phrases (finite ones), windowed Matchers or the unanchored Matcher."""
         vocab = self.nlp.vocab
         self._windowed: list[tuple[int, Matcher, _Compiled]] = []
         self._unanchored = Matcher(vocab)
+        # (theme index, NORMs of a checked phrase) -> the exact checks of each pattern variant with those NORMs
+        self._variants: dict[tuple[int, tuple[int, ...]], list[tuple[tuple[int, bool, int], ...]]] = {}
         for number, (index, comp) in enumerate(compiled):
             if comp.expansions is not None:
-                for variant, sequence in enumerate(comp.expansions):
+                for sequence in comp.expansions:
                     checks = tuple(
                         (i, attr == "LOWER", vocab.strings.add(value.lower() if attr == "LOWER" else value))
                         for i, (attr, value) in enumerate(sequence)
                         if attr != "NORM" and needs_check(attr, value)
                     )
+                    doc = self._pattern_doc(sequence)
                     if not checks:
-                        theme_docs[index].append(self._pattern_doc(sequence))
+                        self._phrases.add(self._keys[index], [doc])  # one at a time, as below
                         continue
-                    label = f"pattern::{number}::{variant}"
-                    self._rules[vocab.strings.add(label)] = (_CHECKED, index, checks)
-                    self._phrases.add(label, [self._pattern_doc(sequence)])
+                    # One match id per theme for all its checked phrases (one per phrase cost ~1 KiB each):
+                    # the matched tokens' NORMs tell which phrases matched, so which checks to run.
+                    variants = self._variants.setdefault((index, tuple(t.norm for t in doc)), [])
+                    if not variants:
+                        label = f"checked::{self._keys[index]}"
+                        self._rules[vocab.strings.add(label)] = (_CHECKED, index)
+                        self._phrases.add(label, [doc])  # one at a time: thousands of Docs held at once cost MiBs
+                    variants.append(checks)
             elif comp.anchor is None:
                 self._unanchored.add(self._keys[index], [comp.pattern])
             else:
                 matcher = Matcher(vocab)
                 matcher.add(self._keys[index], [comp.pattern])
                 label = f"anchor::{number}"
-                self._rules[vocab.strings.add(label)] = (_ANCHOR, len(self._windowed), ())
+                self._rules[vocab.strings.add(label)] = (_ANCHOR, len(self._windowed))
                 self._phrases.add(label, [self.nlp.make_doc(v) for v in comp.anchor])
                 self._windowed.append((index, matcher, comp))
 
@@ -238,9 +248,10 @@ class ThemeTagger:
             if index is not None:
                 found.append((start, end, index))
                 continue
-            kind, index, checks = rules[match_id]
+            kind, index = rules[match_id]
             if kind == _CHECKED:
-                if _passes(doc, start, checks):
+                variants = self._variants[index, tuple(doc[i].norm for i in range(start, end))]
+                if any(_passes(doc, start, checks) for checks in variants):
                     found.append((start, end, index))
             elif kind == _EXCLUDE:
                 if vetoes is None:
