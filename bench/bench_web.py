@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import re
 import signal
 import socket
@@ -236,6 +237,8 @@ def saver(base_url: str, person: Respondent, seconds: float, think: float, log: 
     """Save new answers for `seconds`, re-reading revisions after each save; log every outcome."""
     stop_at = time.perf_counter() + seconds
     n = 0
+    pace = random.Random(person.response_id)  # people neither start nor pause in lockstep
+    time.sleep(pace.uniform(0, think))
     with httpx.Client(base_url=base_url, cookies=httpx.Cookies(person.cookies), timeout=30) as client:
         while time.perf_counter() < stop_at:
             n += 1
@@ -256,7 +259,7 @@ def saver(base_url: str, person: Respondent, seconds: float, think: float, log: 
                     log.acknowledged[person.response_id] = answer
                 else:
                     log.errors.append(f"{reply.status_code} {location}")
-            time.sleep(think)
+            time.sleep(pace.uniform(0.5 * think, 1.5 * think))
 
 
 def run_savers(base_url: str, people: Sequence[Respondent], seconds: float, think: float) -> SaveLog:
