@@ -17,6 +17,7 @@ class Segment:
 
     text: str
     themes: tuple[str, ...]
+    refs: tuple[int, ...] = ()  # each theme's number in the answer's list of themes (1-based), to mark the text
 
 
 @dataclass(frozen=True)
@@ -30,13 +31,16 @@ class CodedAnswer:
     segments: tuple[Segment, ...]
 
 
-def segments(text: str, spans: list[tuple[int, int, str]]) -> tuple[Segment, ...]:
-    """Cut text at every span boundary; each piece carries the names of the themes covering it."""
+def segments(text: str, spans: list[tuple[int, int, str]], order: tuple[str, ...] = ()) -> tuple[Segment, ...]:
+    """Cut text at every span boundary; each piece carries the themes covering it, in `order` (then by name),
+    with their numbers in `order`."""
+    rank = {name: number for number, name in enumerate(order, start=1)}
     cuts = sorted({0, len(text), *(s for s, _, _ in spans), *(e for _, e, _ in spans)})
     pieces = []
     for start, end in zip(cuts, cuts[1:], strict=False):
-        names = tuple(sorted({name for s, e, name in spans if s <= start and end <= e}))
-        pieces.append(Segment(text[start:end], names))
+        covering = {name for s, e, name in spans if s <= start and end <= e}
+        names = tuple(sorted(covering, key=lambda name: (rank.get(name, len(rank) + 1), name)))
+        pieces.append(Segment(text[start:end], names, tuple(rank[name] for name in names if name in rank)))
     return tuple(p for p in pieces if p.text)
 
 
@@ -71,7 +75,7 @@ def coded_answers(response: Response) -> list[CodedAnswer]:
                     label=q.label,
                     section=section.title,
                     themes=tuple((name, code.source, code.status) for code, name in found),
-                    segments=segments(answer.text or "", spans),
+                    segments=segments(answer.text or "", spans, tuple(name for _, name in found)),
                 )
             )
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from survey.services.coded import Segment, segments
 from tests.survey.test_auth import sign_in
@@ -20,6 +21,17 @@ def test_segments_mark_overlapping_evidence():
         Segment("co-produce services", ("Co-production",)),
         Segment(".", ()),
     )
+
+
+def test_segments_number_their_themes_in_the_answers_order():
+    text = "We fund VCSE groups and co-produce services."
+    spans = [(8, 12, "VCSE"), (8, 19, "Funding"), (24, 43, "Co-production")]
+    marked = [s for s in segments(text, spans, ("VCSE", "Co-production", "Funding")) if s.themes]
+    assert [(s.text, s.themes, s.refs) for s in marked] == [
+        ("VCSE", ("VCSE", "Funding"), (1, 3)),
+        (" groups", ("Funding",), (3,)),
+        ("co-produce services", ("Co-production",), (2,)),
+    ]
 
 
 def test_submitted_answers_show_their_themes_to_the_lead(client, browser_factory, factory, lead, db):
@@ -42,5 +54,11 @@ def test_submitted_answers_show_their_themes_to_the_lead(client, browser_factory
     text = html.unescape(page.text)
     assert "Northmoor NHS Trust" in text
     assert "Carers and families" in text and "Investment in the VCSE sector" in text
-    assert "<mark>carers</mark>" in text and "[Carers and families]" in text
+    # The evidence is followed by the theme's number in the answer's list, and its name for screen readers.
+    evidence = text.index("<mark>carers</mark>")
+    answer = text[text.rindex("nhsuk-card__content", 0, evidence) : evidence]  # the card of that answer
+    listed = re.findall(r'app-theme-ref">(\d+)</span> <strong class="nhsuk-tag[^"]*">([^<]+)</strong>', answer)
+    number = dict((name, n) for n, name in listed)["Carers and families"]
+    assert f'<mark>carers</mark><sup class="app-mark-ref" aria-hidden="true">{number}</sup>' in text
+    assert "(evidence for Carers and families)" in text
     assert "Waiting to be tagged" not in text

@@ -1,0 +1,65 @@
+"""The staff pages in real Chromium: sign in, rounds, a coded report, a re-tag job; every page passes axe."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from survey.services import staff
+from tests.browser.test_journey_browser import follow, submit
+from tests.survey.test_journey import SECTIONS, fill
+
+pytestmark = pytest.mark.browser
+PASSWORD = "a long staff password for the browser test"
+
+
+def _submitted_report(browser_factory, factory) -> tuple[object, object]:
+    """A round with one report submitted over HTTP (so it is tagged as in real use); returns (round, response)."""
+    rnd = factory.round()
+    resp = factory.response(rnd, factory.organisation("Fenbridge NHS Foundation Trust"))
+    respondent = browser_factory()
+    respondent.get(factory.invite(resp))
+    for key in SECTIONS:
+        respondent.get(f"/respond/{resp.id}/sections/{key}")
+        data = fill(key)
+        if key == "commitment-3":
+            data["actions"] = "We co-produced the crisis pathway with carers and Black-led VCSE organisations."
+        respondent.post(f"/respond/{resp.id}/sections/{key}", data | {"action": "continue"})
+    respondent.get(f"/respond/{resp.id}/check")
+    assert respondent.post(f"/respond/{resp.id}/check", {"confirm": "y", "full_name": "Ada"}).status_code == 302
+    return rnd, resp
+
+
+def test_lead_reviews_a_coded_report_and_retags_the_round(page, browser_factory, factory, db, axe):
+    rnd, resp = _submitted_report(browser_factory, factory)
+    staff.create_user("lead@pledge.example", PASSWORD, role="lead", name="Pat Lead")
+    db.session.commit()
+
+    page.goto("/manage/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
+    axe(page)
+    page.get_by_label("Email address").fill("lead@pledge.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    submit(page, "Sign in")
+    assert page.get_by_role("heading", level=1).inner_text() == "Reporting rounds"
+    axe(page)
+
+    follow(page, rnd.name)
+    axe(page)
+    follow(page, "Fenbridge NHS Foundation Trust")
+    assert page.get_by_role("heading", level=1).inner_text() == "Fenbridge NHS Foundation Trust"
+    # Each highlighted piece of evidence is followed by its theme's number in the answer's list of themes.
+    card = page.locator(".nhsuk-card", has=page.locator("mark", has_text="carers"))
+    numbered = {
+        item.locator(".nhsuk-tag").inner_text(): item.locator(".app-theme-ref").inner_text()
+        for item in card.locator(".app-theme-item").all()
+    }
+    carers = card.locator("mark", has_text=re.compile("^carers$"))
+    assert carers.locator("xpath=following-sibling::sup[1]").inner_text() == numbered["Carers and families"]
+    axe(page)
+
+    page.go_back()
+    submit(page, "Re-tag this round")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Re-tagging")
+    axe(page)
