@@ -7,6 +7,7 @@ shares the parent's memory; the engine's pool is disposed so no connection cross
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from typing import Any
@@ -32,11 +33,12 @@ class AppWorker(Worker):
     def execute_job(self, job: RQJob, queue: Queue) -> Any:
         """Build a codebook version's pipeline in the parent before forking, so later horses inherit it."""
         version_id = job.args[2] if job.func_name == "survey.jobs.tag_batch" and len(job.args) > 2 else None
-        if version_id is not None:
+        if version_id is not None and not tagging.pipeline_loaded(version_id):
             with self.app.app_context():
                 tagging.pipeline_for(version_id)
                 db.session.remove()
                 db.engine.dispose()
+            freeze_heap()
         return super().execute_job(job, queue)
 
     def perform_job(self, job: RQJob, queue: Queue) -> bool:
@@ -49,6 +51,13 @@ class AppWorker(Worker):
                 db.session.remove()
 
 
+def freeze_heap() -> None:
+    """Move every object alive now out of the garbage collector's sight, so that a horse's collections do not
+    touch (and so copy) the pages it shares with the parent: the pipeline is most of the heap."""
+    gc.collect()
+    gc.freeze()
+
+
 def prepare(app: Flask) -> None:
     """Everything done once before forking: mappers, pipelines, the recovery sweep, a clean pool."""
     configure_mappers()
@@ -59,6 +68,7 @@ def prepare(app: Flask) -> None:
         logger.info("sweep: %d tagging job(s) queued or resumed", len(recovered))
         db.session.remove()
         db.engine.dispose()
+    freeze_heap()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -48,6 +48,11 @@ def pipeline_for(codebook_version_id: int) -> Language:
     return nlp
 
 
+def pipeline_loaded(codebook_version_id: int) -> bool:
+    """Whether this process already holds the codebook version's pipeline."""
+    return codebook_version_id in _PIPELINES
+
+
 def preload_pipelines() -> list[int]:
     """Build the pipeline of every pledge's current codebook version (seeding it if missing); return their ids."""
     ids = [codebooks.current_version_id(pledge_id) for pledge_id in db.session.scalars(select(Pledge.id))]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 
 import pytest
 from sqlalchemy import func, select
 
+import worker
 from survey.models import Answer, Code, Job
 from survey.services import tagging
 
@@ -99,3 +101,17 @@ def test_retag_command_runs_on_the_worker(submitted, workers, app, db, wait):
     wait(lambda: _job(db, job.id).status == "finished", what="the re-tag job")
     assert _all_tagged(db, submitted.round.id, 4)
     _no_duplicate_codes(db)
+
+
+def test_prepare_loads_the_pipelines_then_freezes_the_heap_for_the_horses(app, db, factory):
+    """Before forking: the current codebook's pipeline is built and every live object is frozen, so a horse's
+    garbage collections do not copy the pages it shares with the parent."""
+    factory.round()  # a pledge, so there is a codebook to load
+    gc.unfreeze()
+    try:
+        worker.prepare(app)
+        assert gc.get_freeze_count() > 0
+        [version_id] = tagging.preload_pipelines()
+        assert tagging.pipeline_loaded(version_id)
+    finally:
+        gc.unfreeze()
