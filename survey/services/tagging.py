@@ -10,7 +10,8 @@ from typing import Any
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from spacy.language import Language
-from sqlalchemy import Text, case, cast, delete, func, select, tuple_, update
+from sqlalchemy import Text, case, cast, column, delete, func, select, tuple_, update
+from sqlalchemy import table as table_clause
 from sqlalchemy.dialects import postgresql, sqlite
 
 from nlp.pipeline import build_pipeline
@@ -80,11 +81,27 @@ def code_rows(
     return rows
 
 
-def _upsert() -> Any:
-    """An INSERT of a code row that updates an existing proposed rule code instead of duplicating it."""
+_ROW_COLUMNS = (
+    "answer_id", "theme_id", "theme_key", "codebook_version_id", "source", "status", "spans", "answer_revision",
+    "note", "created_at",
+)
+# PostgreSQL receives a batch's code rows by COPY into this per-connection table, then upserts them in one
+# statement: one statement per row cost more than tagging the batch.
+_STAGING = "code_rows_staging"
+_STAGING_DDL = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} (answer_id integer, theme_id integer, theme_key varchar(80),"
+    " codebook_version_id integer, source varchar(10), status varchar(10), spans jsonb, answer_revision integer,"
+    " note text, created_at timestamp) ON COMMIT DELETE ROWS"
+)
+
+
+def _upsert(dialect: Any, rows_from: Any = None) -> Any:
+    """An INSERT of code rows (bound values, or `rows_from` a select) that updates an existing proposed rule code
+    instead of duplicating it."""
     table = Code.__table__
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table)
+    if rows_from is not None:
+        stmt = stmt.from_select(list(_ROW_COLUMNS), rows_from)
     changed = ("theme_id", "codebook_version_id", "spans", "answer_revision")
     return stmt.on_conflict_do_update(
         index_elements=["answer_id", "theme_key", "source"],
@@ -92,6 +109,22 @@ def _upsert() -> Any:
         # A code a reviewer accepted or rejected is theirs now: automatic tagging leaves it alone.
         where=table.c.status == "proposed",
     )
+
+
+def _upsert_rows(rows: list[dict[str, Any]]) -> None:
+    """Upsert code rows: COPY and one set-based statement on PostgreSQL, a batched executemany on SQLite."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(_upsert(sqlite), rows)
+        return
+    connection = db.session.connection()
+    with connection.connection.driver_connection.cursor() as cursor:
+        cursor.execute(_STAGING_DDL)
+        with cursor.copy(f"COPY {_STAGING} ({', '.join(_ROW_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c == "spans" else row[c] for c in _ROW_COLUMNS])
+    staging = table_clause(_STAGING, *(column(name) for name in _ROW_COLUMNS))
+    connection.execute(_upsert(postgresql, select(*staging.c)))
+    connection.execute(delete(staging))  # the next batch in this transaction (tests run several) starts empty
 
 
 def write_codes(answer_ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
@@ -112,8 +145,7 @@ def write_codes(answer_ids: Sequence[int], rows: list[dict[str, Any]]) -> None:
     # Unchanged codes are not written again, so re-running a batch touches nothing.
     changed = [r for r in rows if not _same(current.get((r["answer_id"], r["theme_key"])), r)]
     if changed:
-        # One statement compiled once and sent as a batch (psycopg pipelines the executemany).
-        db.session.execute(_upsert(), changed)
+        _upsert_rows(changed)
 
 
 def _same(existing: Any, row: dict[str, Any]) -> bool:
