@@ -8,31 +8,15 @@ import pytest
 
 from survey.services import staff
 from tests.browser.test_journey_browser import follow, submit
-from tests.survey.test_journey import SECTIONS, fill
+from tests.survey.test_coded_report import submit_report
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long staff password for the browser test"
 
 
-def _submitted_report(browser_factory, factory) -> tuple[object, object]:
-    """A round with one report submitted over HTTP (so it is tagged as in real use); returns (round, response)."""
-    rnd = factory.round()
-    resp = factory.response(rnd, factory.organisation("Fenbridge NHS Foundation Trust"))
-    respondent = browser_factory()
-    respondent.get(factory.invite(resp))
-    for key in SECTIONS:
-        respondent.get(f"/respond/{resp.id}/sections/{key}")
-        data = fill(key)
-        if key == "commitment-3":
-            data["actions"] = "We co-produced the crisis pathway with carers and Black-led VCSE organisations."
-        respondent.post(f"/respond/{resp.id}/sections/{key}", data | {"action": "continue"})
-    respondent.get(f"/respond/{resp.id}/check")
-    assert respondent.post(f"/respond/{resp.id}/check", {"confirm": "y", "full_name": "Ada"}).status_code == 302
-    return rnd, resp
-
-
 def test_lead_reviews_a_coded_report_and_retags_the_round(page, browser_factory, factory, db, axe):
-    rnd, resp = _submitted_report(browser_factory, factory)
+    rnd = factory.round()
+    submit_report(browser_factory, factory, rnd, "Fenbridge NHS Foundation Trust")
     staff.create_user("lead@pledge.example", PASSWORD, role="lead", name="Pat Lead")
     db.session.commit()
 

@@ -34,18 +34,26 @@ def test_segments_number_their_themes_in_the_answers_order():
     ]
 
 
-def test_submitted_answers_show_their_themes_to_the_lead(client, browser_factory, factory, lead, db):
-    resp = factory.response(factory.round(), factory.organisation("Northmoor NHS Trust"))
+CARERS_ANSWER = "We co-produced the crisis pathway with carers and Black-led VCSE organisations."
+
+
+def submit_report(browser_factory, factory, rnd, organisation: str):
+    """A report of `organisation` submitted over HTTP, as a respondent would (so it is tagged as in real use),
+    with commitment 3's actions about carers and VCSE organisations; returns the response."""
+    resp = factory.response(rnd, factory.organisation(organisation))
     respondent = browser_factory()
     respondent.get(factory.invite(resp))
     for key in SECTIONS:
         respondent.get(f"/respond/{resp.id}/sections/{key}")
-        data = fill(key)
-        if key == "commitment-3":
-            data["actions"] = "We co-produced the crisis pathway with carers and Black-led VCSE organisations."
+        data = fill(key) | ({"actions": CARERS_ANSWER} if key == "commitment-3" else {})
         respondent.post(f"/respond/{resp.id}/sections/{key}", data | {"action": "continue"})
     respondent.get(f"/respond/{resp.id}/check")
     assert respondent.post(f"/respond/{resp.id}/check", {"confirm": "y", "full_name": "Ada"}).status_code == 302
+    return resp
+
+
+def test_submitted_answers_show_their_themes_to_the_lead(client, browser_factory, factory, lead, db):
+    resp = submit_report(browser_factory, factory, factory.round(), "Northmoor NHS Trust")
 
     assert client.get(f"/manage/responses/{resp.id}").status_code == 302  # staff only
     sign_in(client, *lead)
