@@ -118,7 +118,8 @@ class Browser:
         items = list(data.items()) if isinstance(data, dict) else list(data)
         if csrf and self.last_token and not any(k == "csrf_token" for k, _ in items):
             items.append(("csrf_token", self.last_token))
-        pairs = [(k, str(v)) for k, v in items]
+        # A list is a field with several values (checkboxes), sent as repeated pairs as a browser does.
+        pairs = [(k, str(x)) for k, v in items for x in (v if isinstance(v, list) else [v])]
         return self.http.post(
             url,
             content=httpx.QueryParams(pairs).__str__().encode(),

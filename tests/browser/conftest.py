@@ -10,50 +10,11 @@ from typing import Any
 import pytest
 
 from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.answers import answers_for
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-# Answers that pass validation, section by section, keyed by form field name.
-ANSWERS: dict[str, dict[str, str | list[str]]] = {
-    "about": {
-        "organisation_type": "nhs_mh_trust",
-        "region": "North East and North Cumbria ICS",
-        "respondent_name": "Ada Obi",
-        "respondent_role": "Chief Executive",
-        "respondent_email": "ada.obi@trust.example",
-    },
-    "background": {"why_pledge": "We signed because detention rates for Black residents are far too high."},
-    "next_steps": {
-        "goals": "Publish our first ethnicity dashboard.",
-        "support_wanted": "Shared learning sets.",
-    },
-    "publication": {"publish": "yes", "quote_attribution": "anonymous"},
-}
-SECTIONS = ["about", "background", *[f"commitment-{i}" for i in range(1, 8)], "next_steps", "publication"]
-
-
-def answers_for(key: str) -> dict[str, str | list[str]]:
-    """Valid answers for one section of the first-report questionnaire."""
-    if not key.startswith("commitment-"):
-        return ANSWERS[key]
-    data: dict[str, str | list[str]] = {
-        "progress": "early_progress",
-        "actions": f"Actions for {key}: we co-produced a crisis pathway with faith groups.",
-        "impact": "More referrals from community groups.",
-        "challenges": "Capacity and staff shortages.",
-    }
-    if key == "commitment-2":
-        data |= {
-            "measures": ["mha_detentions", "workforce_race_equality"],
-            "ethnicity_counts__black__detentions": "40",
-            "ethnicity_counts__black__population": "20,000",
-            "ethnicity_counts__white__detentions": "60",
-            "ethnicity_counts__white__population": "150000",
-        }
-    return data
-
 
 def _fill_section(page: Any, key: str) -> None:
     """Answer a section by clicking radios and checkboxes and typing into text boxes."""

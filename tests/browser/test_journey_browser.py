@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from survey.models import Answer, AnswerRevision, Contact, Invitation, Response, utcnow
 from survey.services import access
+from tests.answers import SECTIONS
 
 pytestmark = pytest.mark.browser
-SECTIONS = ["about", "background", *[f"commitment-{i}" for i in range(1, 8)], "next_steps", "publication"]
 
 
 def submit(page, button: str) -> None:

@@ -7,8 +7,9 @@ import re
 import pytest
 
 from survey.services import staff
+from tests.answers import submit_report
 from tests.browser.test_journey_browser import follow, submit
-from tests.survey.test_coded_report import submit_report
+from tests.survey.test_coded_report import CARERS
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long staff password for the browser test"
@@ -16,7 +17,7 @@ PASSWORD = "a long staff password for the browser test"
 
 def test_lead_reviews_a_coded_report_and_retags_the_round(page, browser_factory, factory, db, axe):
     rnd = factory.round()
-    submit_report(browser_factory, factory, rnd, "Fenbridge NHS Foundation Trust")
+    submit_report(browser_factory(), factory, rnd, "Fenbridge NHS Foundation Trust", CARERS)
     staff.create_user("lead@pledge.example", PASSWORD, role="lead", name="Pat Lead")
     db.session.commit()
 

@@ -6,8 +6,8 @@ import html
 import re
 
 from survey.services.coded import Segment, segments
+from tests.answers import submit_report
 from tests.survey.test_auth import sign_in
-from tests.survey.test_journey import SECTIONS, fill
 
 
 def test_segments_mark_overlapping_evidence():
@@ -34,26 +34,14 @@ def test_segments_number_their_themes_in_the_answers_order():
     ]
 
 
-CARERS_ANSWER = "We co-produced the crisis pathway with carers and Black-led VCSE organisations."
-
-
-def submit_report(browser_factory, factory, rnd, organisation: str):
-    """A report of `organisation` submitted over HTTP, as a respondent would (so it is tagged as in real use),
-    with commitment 3's actions about carers and VCSE organisations; returns the response."""
-    resp = factory.response(rnd, factory.organisation(organisation))
-    respondent = browser_factory()
-    respondent.get(factory.invite(resp))
-    for key in SECTIONS:
-        respondent.get(f"/respond/{resp.id}/sections/{key}")
-        data = fill(key) | ({"actions": CARERS_ANSWER} if key == "commitment-3" else {})
-        respondent.post(f"/respond/{resp.id}/sections/{key}", data | {"action": "continue"})
-    respondent.get(f"/respond/{resp.id}/check")
-    assert respondent.post(f"/respond/{resp.id}/check", {"confirm": "y", "full_name": "Ada"}).status_code == 302
-    return resp
+# Commitment 3's actions in the submitted report: evidence of carers and of the VCSE sector.
+CARERS = {
+    "commitment-3": {"actions": "We co-produced the crisis pathway with carers and Black-led VCSE organisations."}
+}
 
 
 def test_submitted_answers_show_their_themes_to_the_lead(client, browser_factory, factory, lead, db):
-    resp = submit_report(browser_factory, factory, factory.round(), "Northmoor NHS Trust")
+    resp = submit_report(browser_factory(), factory, factory.round(), "Northmoor NHS Trust", CARERS)
 
     assert client.get(f"/manage/responses/{resp.id}").status_code == 302  # staff only
     sign_in(client, *lead)

@@ -2,49 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import select
 
 from survey.models import Answer, AnswerRevision, Response
-
-
-def fill(section_key: str) -> dict[str, str]:
-    """Valid answers for one section of the first-report questionnaire."""
-    if section_key == "about":
-        return {
-            "organisation_type": "nhs_mh_trust",
-            "region": "London",
-            "respondent_name": "Ada Obi",
-            "respondent_role": "Chief Executive",
-            "respondent_email": "ada.obi@trust.example",
-        }
-    if section_key == "background":
-        return {"why_pledge": "We signed because our detention rates for Black residents are far too high."}
-    if section_key.startswith("commitment-"):
-        data = {
-            "progress": "early_progress",
-            "actions": f"Actions for {section_key}: we co-produced a plan.",
-            "impact": "More referrals from community groups.",
-            "challenges": "Capacity.",
-        }
-        if section_key == "commitment-2":
-            data |= {
-                "measures": "mha_detentions",
-                "ethnicity_counts__black__detentions": "40",
-                "ethnicity_counts__black__population": "20000",
-                "ethnicity_counts__white__detentions": "60",
-                "ethnicity_counts__white__population": "150000",
-            }
-        return data
-    if section_key == "next_steps":
-        return {"goals": "Publish our first dashboard.", "support_wanted": "Shared learning sets."}
-    if section_key == "publication":
-        return {"publish": "yes", "quote_attribution": "anonymous"}
-    raise AssertionError(section_key)
-
-
-SECTIONS = ["about", "background", *[f"commitment-{i}" for i in range(1, 8)], "next_steps", "publication"]
+from tests.answers import fill_in_report
 
 
 def test_invitation_opens_task_list(client, factory, db):
@@ -68,10 +29,7 @@ def test_whole_journey_submits_with_reference(client, factory, db):
     rnd = factory.round()
     resp = factory.response(rnd, factory.organisation())
     client.get(factory.invite(resp))
-    for key in SECTIONS:
-        client.get(f"/respond/{resp.id}/sections/{key}")
-        r = client.post(f"/respond/{resp.id}/sections/{key}", fill(key) | {"action": "continue"})
-        assert r.status_code == 302, (key, re.findall(r'error-message">(.*?)<', r.text, re.S)[:3])
+    fill_in_report(client, resp.id)
     page = client.get(f"/respond/{resp.id}/check")
     assert "Sections still to complete" not in page.text
     r = client.post(f"/respond/{resp.id}/check", {"confirm": "y", "full_name": "Ada Obi"})

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from survey.models import Answer, Invitation, utcnow
-from tests.survey.test_journey import fill
+from tests.answers import answers_for
 
 
 def errors(html: str) -> list[str]:
@@ -214,7 +214,7 @@ def test_sign_out_ends_the_session(started, db):
 def test_cannot_submit_with_sections_missing(started, db):
     client, resp = started
     client.get(f"/respond/{resp.id}/sections/about")
-    client.post(f"/respond/{resp.id}/sections/about", fill("about") | {"action": "continue"})
+    client.post(f"/respond/{resp.id}/sections/about", answers_for("about") | {"action": "continue"})
     page = client.get(f"/respond/{resp.id}/check")
     assert "Sections still to complete" in page.text
     r = client.post(f"/respond/{resp.id}/check", {"confirm": "y", "full_name": "Ada"})

@@ -9,40 +9,7 @@ from sqlalchemy import select
 
 from survey.models import Answer, Code, Job, Response
 from survey.services import tagging
-
-SECTIONS = ["about", "background", *[f"commitment-{i}" for i in range(1, 8)], "next_steps", "publication"]
-
-
-def fill(key: str) -> dict[str, str]:
-    """Valid answers for one section of the first-report questionnaire, with text the tagger recognises."""
-    if key == "about":
-        return {"organisation_type": "nhs_mh_trust", "region": "London", "respondent_name": "Ada Obi",
-                "respondent_role": "Chief Executive", "respondent_email": "ada.obi@trust.example"}
-    if key == "background":
-        return {"why_pledge": "Detention rates under the Mental Health Act for Black residents are far too high."}
-    if key.startswith("commitment-"):
-        data = {"progress": "early_progress", "actions": "We co-produced a plan with faith groups.",
-                "impact": "More referrals from community groups.", "challenges": "Staff shortages and capacity."}
-        if key == "commitment-2":
-            data["measures"] = "mha_detentions"
-        return data
-    if key == "next_steps":
-        return {"goals": "Publish our first ethnicity data dashboard.", "support_wanted": "Shared learning sets."}
-    return {"publish": "yes", "quote_attribution": "anonymous"}
-
-
-def submit_over_http(client, factory, rnd) -> Response:
-    """Fill in and submit a whole report through the respondent's pages."""
-    resp = factory.response(rnd, factory.organisation())
-    client.get(factory.invite(resp))
-    for key in SECTIONS:
-        client.get(f"/respond/{resp.id}/sections/{key}")
-        r = client.post(f"/respond/{resp.id}/sections/{key}", fill(key) | {"action": "continue"})
-        assert r.status_code == 302, key
-    client.get(f"/respond/{resp.id}/check")
-    r = client.post(f"/respond/{resp.id}/check", {"confirm": "y", "full_name": "Ada Obi"})
-    assert r.status_code == 302 and r.headers["location"].endswith("/confirmation")
-    return resp
+from tests.answers import submit_report
 
 
 def _states(db, response_id: int) -> set[str]:
@@ -54,7 +21,7 @@ def _states(db, response_id: int) -> set[str]:
 
 
 def test_inline_submission_tags_the_answers(client, factory, db):
-    resp = submit_over_http(client, factory, factory.round())
+    resp = submit_report(client, factory, factory.round())
     assert _states(db, resp.id) == {"tagged"}
     job = db.session.scalars(select(Job)).one()
     assert (job.kind, job.target_type, job.target_id, job.status) == ("tag", "response", resp.id, "finished")
@@ -69,7 +36,7 @@ def test_submission_succeeds_with_redis_down_and_is_tagged_later(client, factory
     app.extensions["redis"] = None
     rnd = factory.round()
     with caplog.at_level(logging.WARNING, logger="survey.services.tagging"):
-        resp = submit_over_http(client, factory, rnd)
+        resp = submit_report(client, factory, rnd)
     assert "await tagging" in caplog.text
     db.session.expire_all()
     assert db.session.get(Response, resp.id).status == "submitted"
