@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import random
 import re
 import textwrap
@@ -2612,10 +2611,3 @@ def publication_choice(rng: random.Random) -> tuple[bool, str]:
     if may_publish and rng.random() < 0.7:
         return True, "attributed"
     return may_publish, "anonymous"
-
-
-def _rate_ratio(counts: dict[str, dict[str, int]], group: str) -> float:
-    """Return the detention rate ratio of a group against the White group (used by tests)."""
-    white = counts["white"]["detentions"] / counts["white"]["population"]
-    rate = counts[group]["detentions"] / counts[group]["population"]
-    return math.inf if white == 0 else rate / white

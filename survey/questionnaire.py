@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -168,10 +167,3 @@ def expand(
                 )
             )
     return Questionnaire(definition["key"], definition["version"], definition["title"], tuple(sections))
-
-
-@cache
-def free_text_question_keys(definition_key: str = "pledge-progress-v1") -> frozenset[str]:
-    """The question keys whose answers are free text (tagged with themes)."""
-    data = load_definition(definition_key)
-    return frozenset(q["key"] for s in data["sections"] for q in s["questions"] if q["type"] in FREE_TEXT_TYPES)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
 # C0 and C1 control characters, except tab and newline; also the Unicode non-characters Word sometimes leaves.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -29,17 +28,6 @@ def check_length(text: str, limit: int) -> None:
             f"Your answer is {len(text):,} characters long. The limit is {limit:,} characters: "
             f"shorten it by {len(text) - limit:,} characters. Your text has been kept so you can cut it."
         )
-
-
-def check_count(value: Any, label: str) -> int | None:
-    """A count must be a whole number of 0 or more; blank is allowed."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"{label} must be a whole number, like 12")
-    if value < 0:
-        raise ValidationError(f"{label} must be 0 or more")
-    return value
 
 
 def check_ethnicity_row(label: str, detentions: int | None, population: int | None) -> None:
