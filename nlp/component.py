@@ -36,8 +36,9 @@ def make_codebook(path: str | None = None) -> Codebook:
     assigns=["doc.spans", "doc._.themes"],
 )
 def make_theme_tagger(nlp: Language, name: str, *, spans_key: str, codebook_path: str | None) -> ThemeTagger:
-    """Factory for the theme tagger (registered as ``theme_tagger``)."""
-    return ThemeTagger(nlp, name, spans_key=spans_key, codebook=load_codebook(codebook_path))
+    """Factory for the theme tagger (registered as ``theme_tagger``); its codebook is compiled once, by
+    ``initialize`` (the file at ``codebook_path``, default the shipped one), ``add_codebook`` or ``from_disk``."""
+    return ThemeTagger(nlp, name, spans_key=spans_key, codebook_path=codebook_path)
 
 
 @registry.misc("pledge.lemma_lookups.v1")
@@ -75,22 +76,40 @@ class ThemeTagger:
     """Tag theme mentions with PhraseMatcher (lower-cased text and lemmas) and Matcher patterns."""
 
     def __init__(
-        self, nlp: Language, name: str = "theme_tagger", *, spans_key: str = SPANS_KEY, codebook: Codebook
+        self,
+        nlp: Language,
+        name: str = "theme_tagger",
+        *,
+        spans_key: str = SPANS_KEY,
+        codebook: Codebook | None = None,
+        codebook_path: str | None = None,
     ) -> None:
-        """Create the tagger for a pipeline and load a codebook into it."""
+        """Create the tagger for a pipeline, with a codebook now or (from `codebook_path`) at ``initialize``."""
         self.nlp = nlp
         self.name = name
         self.spans_key = spans_key
+        self.codebook_path = codebook_path
+        self._codebook: Codebook | None = None
+        # Until a codebook is compiled, the first doc compiles the default one (as if initialised), then matches.
+        self._phrases: Callable[[Doc], list[tuple[int, int, int]]] = self._initialize_then_match
         if not Doc.has_extension("themes"):
             Doc.set_extension("themes", default=None)
         # The user_data key behind doc._.themes, as spaCy's Underscore computes it.
         self._themes_key = Underscore(Underscore.doc_extensions, Doc(nlp.vocab))._get_key("themes")
-        self.add_codebook(codebook)
+        if codebook is not None:
+            self.add_codebook(codebook)
 
     @property
     def codebook(self) -> Codebook:
         """The codebook in use."""
+        if self._codebook is None:
+            self.initialize()
         return self._codebook
+
+    def _initialize_then_match(self, doc: Doc) -> list[tuple[int, int, int]]:
+        """Stands in for the matchers of a tagger used before it was initialised."""
+        self.initialize()
+        return self._phrases(doc)
 
     def add_codebook(self, codebook: Codebook) -> None:
         """Replace the codebook and rebuild the matchers."""
@@ -325,14 +344,17 @@ class ThemeTagger:
         nlp: Language | None = None,
         codebook: Codebook | None = None,
     ) -> None:
-        """Initialise with an optional codebook (e.g. ``pledge.codebook.v1``); else keep the current one."""
+        """Initialise with an optional codebook (e.g. ``pledge.codebook.v1``); else keep the current one, or
+        load the file at ``codebook_path`` (default the shipped codebook) if there is none yet."""
         if codebook is not None:
             self.add_codebook(codebook)
+        elif self._codebook is None:
+            self.add_codebook(load_codebook(self.codebook_path))
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
         """Serialise the settings and codebook."""
         return srsly.msgpack_dumps(
-            {"cfg": {"spans_key": self.spans_key}, "codebook": self._codebook.to_dict()}
+            {"cfg": {"spans_key": self.spans_key}, "codebook": self.codebook.to_dict()}
         )
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = ()) -> ThemeTagger:
@@ -346,7 +368,7 @@ class ThemeTagger:
         path = ensure_path(path)
         path.mkdir(parents=True, exist_ok=True)
         srsly.write_json(path / "cfg.json", {"spans_key": self.spans_key})
-        srsly.write_json(path / "codebook.json", self._codebook.to_dict())
+        srsly.write_json(path / "codebook.json", self.codebook.to_dict())
 
     def from_disk(self, path: str | Path, *, exclude: Iterable[str] = ()) -> ThemeTagger:
         """Load a directory written by ``to_disk``."""

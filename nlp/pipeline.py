@@ -30,7 +30,7 @@ def build_pipeline(codebook: Codebook | None = None) -> Language:
     """The full tagging pipeline, with the given codebook or the shipped starting codebook."""
     nlp = _base_pipeline()
     tagger = nlp.add_pipe("theme_tagger")
-    nlp.initialize()
     if codebook is not None:
-        tagger.add_codebook(codebook)
+        tagger.add_codebook(codebook)  # before initialize, which then loads no other: one compilation
+    nlp.initialize()
     return nlp

@@ -9,7 +9,7 @@ import spacy
 from spacy.language import Language
 
 import nlp as nlp_package  # noqa: F401  (registers the factory before spacy.load)
-from nlp import Codebook, build_pipeline
+from nlp import Codebook, build_pipeline, load_codebook
 
 
 def themes_of(pipeline: Language, text: str) -> list[str]:
@@ -157,3 +157,15 @@ def test_initialize_with_codebook_config(small_codebook: dict) -> None:
 def test_touching_spans_of_one_theme_become_one_mention(pipeline: Language) -> None:
     doc = pipeline("A new crisis pathway opened.")
     assert [(s.label_, s.text) for s in doc.spans["themes"]] == [("access_pathways", "crisis pathway")]
+
+
+def test_a_tagger_used_before_initialize_compiles_the_shipped_codebook_once(small_codebook: dict) -> None:
+    pipeline = spacy.blank("en")
+    tagger = pipeline.add_pipe("theme_tagger")
+    assert pipeline("Carers met the CAMHS team.")._.themes == ["children_young_people", "carers_families"]
+    assert tagger.codebook == load_codebook()
+    # A codebook given before initialize is the one kept: initialize loads no other.
+    other = spacy.blank("en").add_pipe("theme_tagger")
+    other.add_codebook(Codebook.from_dict(small_codebook))
+    other.initialize()
+    assert other.codebook == Codebook.from_dict(small_codebook)
