@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from forms.questionnaire import SectionForm, expected_field_names, section_form_class
 from forms.respond import ConflictForm, DeclarationForm, PrefillForm, SignOutForm
 from survey.extensions import db
-from survey.models import Contact, Response
+from survey.models import Response
 from survey.questionnaire import Questionnaire, Section
 from survey.services import access, responses
 from survey.services.tagging import after_submission
@@ -38,8 +38,8 @@ def respondent_required(view: View) -> View:
             return render_template("respond/signed_out.html"), 401
         if respondent.response_id != response_id:
             abort(404)
-        g.response = respondent.response or db.get_or_404(Response, response_id)
-        g.contact = respondent.contact or db.session.get(Contact, respondent.contact_id)
+        g.response = respondent.response
+        g.contact = respondent.contact
         g.previous_id = respondent.previous_id  # first report? pre-fill offer?
         g.questionnaire = responses.questionnaire_for(
             g.response, first_report=g.previous_id is None, commitments=respondent.commitments

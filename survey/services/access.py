@@ -117,8 +117,8 @@ class Respondent:
     contact_id: int
     response_id: int
     # Loaded with the session (the identity map holds objects weakly, so the respondent keeps them for the request).
-    response: Response | None = field(default=None, compare=False, repr=False)
-    contact: Contact | None = field(default=None, compare=False, repr=False)
+    response: Response = field(compare=False, repr=False)
+    contact: Contact = field(compare=False, repr=False)
     # Also loaded with the session: is there an earlier report (pre-fill offer, first report?) and the commitments.
     previous_id: int | None = field(default=None, compare=False, repr=False)
     commitments: tuple[tuple[int, str], ...] | None = field(default=None, compare=False, repr=False)
