@@ -21,6 +21,18 @@ def two_colleagues(browser_factory, factory):
     return resp, a, b
 
 
+def clash(a, b, resp, a_text: str, b_text: str):
+    """Both colleagues open the empty answer (revision 0); A saves, then B saves over it and is sent to compare
+    the versions; returns the conflicts page B sees."""
+    url = URL.format(resp.id)
+    a.get(url)
+    b.get(url)
+    assert a.post(url, {"action": "later", "actions": a_text}).status_code == 302
+    r = b.post(url, {"action": "later", "actions": b_text})
+    assert r.headers["location"] == f"/respond/{resp.id}/conflicts"
+    return b.get(f"/respond/{resp.id}/conflicts")
+
+
 def current(db, resp, key="c1.actions"):
     db.session.expire_all()
     return db.session.scalar(select(Answer).where(Answer.response_id == resp.id, Answer.field_key == key))
@@ -28,16 +40,10 @@ def current(db, resp, key="c1.actions"):
 
 def test_later_save_of_the_same_answer_becomes_a_conflict_not_an_overwrite(browser_factory, factory, db):
     resp, a, b = two_colleagues(browser_factory, factory)
-    url = URL.format(resp.id)
-    a.get(url)
-    b.get(url)  # both start from an empty answer (revision 0)
-    assert a.post(url, {"action": "later", "actions": "A's text"}).status_code == 302
-    r = b.post(url, {"action": "later", "actions": "B's text"})
-    assert r.headers["location"] == f"/respond/{resp.id}/conflicts"
+    page = clash(a, b, resp, "A's text", "B's text")
     assert current(db, resp).value == "A's text"
     kept = db.session.scalar(select(AnswerRevision).where(AnswerRevision.outcome == "conflict"))
     assert kept.value == "B's text"
-    page = b.get(f"/respond/{resp.id}/conflicts")
     assert "A&#39;s text" in page.text and "B&#39;s text" in page.text
     assert "Person 0" in page.text  # who saved the other version
     # B merges both versions.
@@ -72,12 +78,7 @@ def test_unchanged_answers_on_a_stale_page_do_not_overwrite_a_colleague(browser_
 
 def test_keep_theirs_discards_nothing_from_history(browser_factory, factory, db):
     resp, a, b = two_colleagues(browser_factory, factory)
-    url = URL.format(resp.id)
-    a.get(url)
-    b.get(url)
-    a.post(url, {"action": "later", "actions": "A"})
-    b.post(url, {"action": "later", "actions": "B"})
-    b.get(f"/respond/{resp.id}/conflicts")
+    clash(a, b, resp, "A", "B")
     b.post(f"/respond/{resp.id}/conflicts", {"choice": "theirs", "seen_revision": "1"})
     assert current(db, resp).value == "A"
     values = set(db.session.scalars(select(AnswerRevision.value)))
@@ -86,12 +87,8 @@ def test_keep_theirs_discards_nothing_from_history(browser_factory, factory, db)
 
 def test_conflict_page_refuses_a_resolution_based_on_an_old_version(browser_factory, factory, db):
     resp, a, b = two_colleagues(browser_factory, factory)
+    clash(a, b, resp, "A1", "B")
     url = URL.format(resp.id)
-    a.get(url)
-    b.get(url)
-    a.post(url, {"action": "later", "actions": "A1"})
-    b.post(url, {"action": "later", "actions": "B"})
-    b.get(f"/respond/{resp.id}/conflicts")
     a.get(url)
     a.post(url, {"action": "later", "actions": "A2", "rev__actions": "1"})  # A moves on while B decides
     r = b.post(f"/respond/{resp.id}/conflicts", {"choice": "mine", "seen_revision": "1"})
