@@ -45,7 +45,7 @@ services: install
 test: install assets system services
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -m "not browser" -p no:cacheprovider
-	TEST_DATABASE_URL=$$($(BIN)/python -m survey.checks pg-url $(PG_URL)) \
+	PLEDGE_TEST_HTTPS=1 TEST_DATABASE_URL=$$($(BIN)/python -m survey.checks pg-url $(PG_URL)) \
 	  TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: install assets

@@ -11,7 +11,7 @@ from flask import Flask
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from the environment, or from `config` (tests) layered on top of it."""
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
-    from survey import assets, auth, cli, security
+    from survey import assets, auth, cli, errors, security
     from survey.blueprints import auth as auth_views
     from survey.blueprints import manage, public, respond
     from survey.config import Settings
@@ -23,13 +23,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     else:
         app.config.update(Settings.from_env().flask_config(Path(app.instance_path)))
         app.config.update(config or {})
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
-    app.config.setdefault("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    security.init_app(app)  # before CSRF: the origin and size checks come first
     csrf.init_app(app)
-    security.init_app(app)
+    errors.init_app(app)
     assets.init_app(app)
     templating.init_app(app)
     jobs.init_app(app)

@@ -1,4 +1,8 @@
-"""Staff log-in: Flask-Login session handling, argon2id password hashes and the `require_role` decorator."""
+"""Staff log-in: Flask-Login over server-side staff sessions, and the `require_role` decorator.
+
+The cookie carries a session token, not the account id: signing out revokes the session row, so a copied or
+replayed cookie opens nothing afterwards.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +10,34 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Flask, abort
 from flask_login import UserMixin, current_user
 
 from survey.extensions import db, login_manager
 from survey.models import User
+from survey.services import staff
 
-# argon2id with the library's RFC 9106 low-memory defaults.
-_hasher = PasswordHasher()
 View = Callable[..., Any]
 
 
 class Staff(UserMixin):
-    """The signed-in staff member as Flask-Login sees them: a thin wrapper over the User row."""
+    """The signed-in staff member as Flask-Login sees them: a thin wrapper over the User row and its session."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, session_token: str) -> None:
         self.user = user
-        self.id = user.id
+        self.session_token = session_token
         self.role = user.role
         self.name = user.name
         self.email = user.email
+
+    @property
+    def id(self) -> int:
+        """The account's id (audit records and queries use it)."""
+        return self.user.id
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the cookie: the session token."""
+        return self.session_token
 
     @property
     def is_active(self) -> bool:
@@ -35,32 +45,15 @@ class Staff(UserMixin):
         return self.user.disabled_at is None
 
 
-def hash_password(password: str) -> str:
-    """An argon2id hash of the password."""
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Whether the password matches the stored hash (False for a missing or malformed hash)."""
-    if not password_hash:
-        _hasher.hash(password)  # spend the same time as a real check, so timing does not reveal accounts
-        return False
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def needs_rehash(password_hash: str) -> bool:
-    """Whether the hash was made with weaker parameters than today's."""
-    return _hasher.check_needs_rehash(password_hash)
-
-
 @login_manager.user_loader
-def load_staff(user_id: str) -> Staff | None:
-    """The staff member of a session, or None when the account is gone or disabled."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return Staff(user) if user is not None and user.disabled_at is None else None
+def load_staff(session_token: str) -> Staff | None:
+    """The staff member of a live session, or None when it was revoked, expired or the account is disabled."""
+    user = staff.session_user(session_token)
+    if user is None:
+        return None
+    if db.session.dirty:
+        db.session.commit()  # the session's idle expiry moved on
+    return Staff(user, session_token)
 
 
 def require_role(*roles: str) -> Callable[[View], View]:

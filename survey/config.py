@@ -6,8 +6,13 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
+
+# How long a signed-in browser stays signed in without activity; CSRF tokens last as long (a form left open longer
+# would be refused by its expired session anyway).
+SESSION_IDLE = timedelta(hours=12)
 
 
 class ConfigError(RuntimeError):
@@ -83,6 +88,7 @@ class Settings:
     mail_sender: str
     mail_use_tls: bool
     invitation_days: int
+    proxy_hops: int
     demo: bool
 
     @classmethod
@@ -101,6 +107,7 @@ class Settings:
             mail_sender=env.get("MAIL_SENDER", "").strip() or "pledge@localhost",
             mail_use_tls=_bool(env, "MAIL_USE_TLS", False),
             invitation_days=_int(env, "INVITATION_DAYS", 60, minimum=1),
+            proxy_hops=_int(env, "PROXY_HOPS", 0),
             demo=_bool(env, "PLEDGE_DEMO", False),
         )
 
@@ -128,4 +135,5 @@ class Settings:
             "MAIL_SENDER": self.mail_sender,
             "MAIL_USE_TLS": self.mail_use_tls,
             "INVITATION_DAYS": self.invitation_days,
+            "PROXY_HOPS": self.proxy_hops,
         }

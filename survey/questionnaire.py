@@ -102,6 +102,25 @@ def load_definition(name: str = "pledge-progress-v1") -> dict[str, Any]:
     return data
 
 
+# A character of a form field can take 12 bytes on the wire: 4 bytes of UTF-8, each percent-encoded as "%XX".
+WIRE_BYTES_PER_CHAR = 12
+FIELD_OVERHEAD_BYTES = 256
+
+
+def largest_form_bytes(definition: dict[str, Any]) -> int:
+    """The most bytes a legitimate POST of one section of this definition can carry, at its limits."""
+    limits = definition.get("limits", {})
+    largest = 0
+    for section in definition["sections"]:
+        size = 0
+        for q in section["questions"]:
+            cells = max(len(q.get("rows") or ()), 1) * max(len(q.get("columns") or ()), 1)
+            chars = limits.get(q["type"], 0) or 40 * max(len(q.get("choices") or ()), 1)
+            size += cells * (chars * WIRE_BYTES_PER_CHAR + FIELD_OVERHEAD_BYTES)
+        largest = max(largest, size)
+    return largest
+
+
 def check_definition(data: dict[str, Any]) -> None:
     """Raise DefinitionError when keys repeat or a question has an unknown type or no choices."""
     seen: set[str] = set()

@@ -47,10 +47,12 @@ def answers_for(key: str) -> Answers:
 
 
 def fill_in_report(client, response_id: int, changes: Mapping[str, Answers] | None = None) -> None:
-    """Save every section with "Save and continue" (each must be accepted); `changes` replaces answers by section."""
+    """Save every section with "Save and continue" (each must be accepted); `changes` replaces answers by section
+    (None leaves a field out)."""
     for key in SECTIONS:
         client.get(f"/respond/{response_id}/sections/{key}")
         data = answers_for(key) | dict((changes or {}).get(key, {})) | {"action": "continue"}
+        data = {name: value for name, value in data.items() if value is not None}  # a change of None drops it
         reply = client.post(f"/respond/{response_id}/sections/{key}", data)
         assert reply.status_code == 302, (key, re.findall(r'error-message">(.*?)<', reply.text, re.S)[:3])
 

@@ -23,6 +23,10 @@ from survey.models import Base, Contact, Organisation, Response, Round
 from survey.services import access, pledges, responses
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
+# PLEDGE_TEST_HTTPS=1 runs every HTTP test as production runs: behind a proxy that terminates HTTPS and says so in
+# X-Forwarded-Proto (ProxyFix trusts one hop), with the public address https and the session cookie Secure.
+BEHIND_HTTPS = os.environ.get("PLEDGE_TEST_HTTPS", "").strip() == "1"
+FORWARDED_HEADERS = {"X-Forwarded-Proto": "https"} if BEHIND_HTTPS else {}
 
 
 def _database_uri(tmp: Path) -> str:
@@ -38,9 +42,10 @@ def app_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         "SECRET_KEY": SECRET,
         "SQLALCHEMY_DATABASE_URI": _database_uri(tmp_path_factory.mktemp("db")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "BASE_URL": "http://127.0.0.1",
+        "BASE_URL": "https://127.0.0.1" if BEHIND_HTTPS else "http://127.0.0.1",
+        "PROXY_HOPS": 1 if BEHIND_HTTPS else 0,
         "REDIS_URL": None,
-        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_SECURE": BEHIND_HTTPS,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "INVITATION_DAYS": 60,
@@ -96,11 +101,33 @@ def live_server(app: Flask) -> Iterator[str]:
     thread.join(5)
 
 
+class HttpsProxyTransport(httpx.HTTPTransport):
+    """What an HTTPS-terminating proxy does: the client speaks https, the app gets http and X-Forwarded-Proto."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Forward over plain HTTP with the forwarded-protocol header; the client keeps its https URL."""
+        original = request.url
+        request.url = original.copy_with(scheme="http")
+        request.headers.update(FORWARDED_HEADERS)
+        try:
+            return super().handle_request(request)
+        finally:
+            request.url = original
+
+
 class Browser:
-    """An HTTP client with a cookie jar that fills in the CSRF token of the page it last read."""
+    """An HTTP client with a cookie jar that fills in the CSRF token of the page it last read.
+
+    Like a current browser, it says where a request comes from (Sec-Fetch-Site) and sends no Referer (the app's
+    referrer policy is no-referrer)."""
 
     def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, follow_redirects=False, timeout=30)
+        if BEHIND_HTTPS:
+            base_url = base_url.replace("http://", "https://", 1)
+        self.http = httpx.Client(
+            base_url=base_url, follow_redirects=False, timeout=30, transport=HttpsProxyTransport(),
+            headers={"Sec-Fetch-Site": "same-origin"},
+        )
         self.last_token: str | None = None
 
     def get(self, url: str, **kwargs: object) -> httpx.Response:

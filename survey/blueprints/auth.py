@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.auth import LoginForm, LogoutForm
@@ -31,7 +31,7 @@ def login() -> str | WerkzeugResponse | tuple[str, int]:
         user = staff.authenticate(form.email.data or "", form.password.data or "")
         if user is not None:
             session.clear()  # a fresh session: nothing carried over from before sign-in
-            login_user(Staff(user))
+            login_user(Staff(user, staff.start_session(user)))
             audit.record("user.signed_in", actor_type="user", actor_id=user.id, target_type="user",
                          target_id=user.id)
             db.session.commit()
@@ -44,8 +44,12 @@ def login() -> str | WerkzeugResponse | tuple[str, int]:
 @bp.post("/logout")
 @login_required
 def logout() -> WerkzeugResponse:
-    """Sign out and clear the session."""
+    """Sign out: the server-side session ends, so the cookie opens nothing even if replayed."""
     if LogoutForm().validate_on_submit():
+        staff.end_session(current_user.session_token)
+        audit.record("user.signed_out", actor_type="user", actor_id=current_user.id, target_type="user",
+                     target_id=current_user.id)
+        db.session.commit()
         logout_user()
         session.clear()
         flash("You have signed out.")

@@ -45,21 +45,6 @@ def open_invitation(token: str) -> WerkzeugResponse | tuple[str, int]:
     return redirect(url_for("respond.task_list", response_id=invitation.response_id))
 
 
-def _not_found(_: Exception) -> tuple[str, int]:
-    return render_template("errors/404.html"), 404
-
-
-def _bad_request(error: Exception) -> tuple[str, int]:
-    return render_template("errors/400.html", error=error), 400
-
-
-def _too_large(_: Exception) -> tuple[str, int]:
-    return render_template("errors/413.html"), 413
-
-
 def init_app(app: Flask) -> None:
-    """Register the blueprint and the error pages."""
+    """Register the blueprint."""
     app.register_blueprint(bp)
-    app.register_error_handler(404, _not_found)
-    app.register_error_handler(400, _bad_request)
-    app.register_error_handler(413, _too_large)

@@ -89,11 +89,13 @@ def task_list(response_id: int) -> str:
 def section(response_id: int, key: str) -> str | WerkzeugResponse:
     """One section of the questionnaire: Save and continue, or Save and come back later."""
     sec = get_section_or_404(key)
+    form_class = section_form_class(sec)
     if not g.response.is_editable:
+        if request.method == "POST":  # a colleague submitted while this page was open: keep what was sent
+            responses.refuse_late_save(g.response, sec, form_class(), g.contact.id)
         return redirect(url_for(".report", response_id=response_id))
     answers = responses.answers_by_key(response_id)
     defaults = {q.key: responses.prefill_value(q, g.response.organisation, g.contact) for q in sec.questions}
-    form_class = section_form_class(sec)
     form = form_class() if request.method == "POST" else form_class(data=responses.form_data(sec, answers, defaults))
     if request.method == "POST":
         _reject_forged_fields(form)
@@ -173,6 +175,8 @@ def check(response_id: int) -> str | WerkzeugResponse:
     if form.validate_on_submit():
         try:
             responses.submit(g.response, g.questionnaire, g.contact.id, form.full_name.data)
+        except responses.ResponseLocked:
+            raise  # a colleague submitted first: the locked page says who and when
         except responses.ResponseError as exc:
             error = str(exc)
         else:
@@ -212,6 +216,14 @@ def sign_out() -> WerkzeugResponse:
         db.session.commit()
     session.clear()
     return redirect(url_for("public.index"))
+
+
+@bp.errorhandler(responses.ResponseLocked)
+def locked(error: responses.ResponseLocked) -> tuple[str, int]:
+    """A write that arrived after the report was submitted (or the round closed): who, when, and what was kept."""
+    return render_template(
+        "respond/locked.html", locked=error, late=responses.late_saves(error.kept), questionnaire=g.questionnaire
+    ), 409
 
 
 @bp.app_context_processor

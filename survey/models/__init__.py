@@ -1,11 +1,11 @@
 """The data model: one module per concern, every class importable from here."""
 
-from survey.models.access import AuditEvent, Invitation, RespondentSession, User
+from survey.models.access import AuditEvent, Invitation, RespondentSession, StaffSession, User
 from survey.models.base import Base, utcnow
 from survey.models.coding import Code, CodebookVersion, Theme
 from survey.models.jobs import Job
 from survey.models.pledge import ORGANISATION_KINDS, Commitment, Contact, Organisation, Pledge
-from survey.models.rounds import Answer, AnswerRevision, QuestionnaireVersion, Response, Round
+from survey.models.rounds import Answer, AnswerRevision, QuestionnaireVersion, Response, Round, SectionState
 
 __all__ = [
     "ORGANISATION_KINDS",
@@ -25,6 +25,8 @@ __all__ = [
     "RespondentSession",
     "Response",
     "Round",
+    "SectionState",
+    "StaffSession",
     "Theme",
     "User",
     "utcnow",

@@ -71,6 +71,25 @@ class User(Base):
         return f"<User {self.email} {self.role}>"
 
 
+class StaffSession(Base):
+    """A server-side staff session: the cookie holds its token, so signing out or revoking ends it everywhere."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<StaffSession {self.id} user={self.user_id}>"
+
+
 class AuditEvent(Base):
     """Who did what, when: saves, submissions, link use and revocation, staff actions."""
 

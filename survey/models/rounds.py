@@ -82,7 +82,6 @@ class Response(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     status: Mapped[str] = mapped_column(String(20), default="not_started")
-    section_states: Mapped[dict[str, Any]] = mapped_column(default=dict)
     started_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
@@ -102,6 +101,24 @@ class Response(Base):
 
     def __repr__(self) -> str:
         return f"<Response {self.reference} {self.status}>"
+
+
+class SectionState(Base):
+    """A section's status on one response's task list: a row each, so colleagues completing different sections at
+    the same moment never overwrite each other's (a JSON map on the response lost a third of them)."""
+
+    __tablename__ = "section_states"
+    __table_args__ = (UniqueConstraint("response_id", "section_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    section_key: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+
+    def __repr__(self) -> str:
+        return f"<SectionState {self.response_id} {self.section_key} {self.status}>"
 
 
 class Answer(Base):
@@ -145,8 +162,10 @@ class AnswerRevision(Base):
     value: Mapped[Any] = mapped_column(JSONType, nullable=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # "applied": became the answer; "conflict": a save based on an older revision, held for the person to resolve.
-    outcome: Mapped[str] = mapped_column(String(10), default="applied")
+    # "applied": became the answer; "conflict": a save based on an older revision, held for the person to resolve;
+    # "resolved": a conflict the person decided; "superseded": a conflict replaced by the same person's newer one;
+    # "late": a save that arrived after the report was submitted, kept but never applied.
+    outcome: Mapped[str] = mapped_column(String(12), default="applied")
     base_revision: Mapped[int | None]
 
     answer: Mapped[Answer] = relationship()

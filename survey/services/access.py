@@ -12,13 +12,12 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 
+from survey.config import SESSION_IDLE
 from survey.extensions import db
 from survey.models import Contact, Invitation, RespondentSession, Response, Round, utcnow
 from survey.services import audit
 from survey.services.pledges import packed_commitment_titles, unpack_commitment_titles
 from survey.services.responses import previous_submission_id
-
-SESSION_HOURS = 12
 
 
 class InvitationError(Exception):
@@ -96,7 +95,7 @@ def start_session(invitation: Invitation) -> str:
         RespondentSession(
             invitation_id=invitation.id,
             token_hash=token_hash(token),
-            expires_at=now + timedelta(hours=SESSION_HOURS),
+            expires_at=now + SESSION_IDLE,
         )
     )
     audit.record(
@@ -163,11 +162,11 @@ def respondent_for(token: str | None) -> Respondent | None:
         return None
     session, invitation, previous_id, commitments = row
     now = utcnow()
-    if session.revoked_at or invitation.revoked_at or session.expires_at <= now:
-        return None
+    if session.revoked_at or invitation.revoked_at or now >= min(session.expires_at, invitation.expires_at):
+        return None  # a session lasts no longer than the link that opened it
     if (now - session.last_seen_at) > timedelta(minutes=5):
         session.last_seen_at = now
-        session.expires_at = now + timedelta(hours=SESSION_HOURS)
+        session.expires_at = now + SESSION_IDLE
         db.session.commit()
     return Respondent(
         session.id,

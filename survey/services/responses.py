@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NoReturn
 
-from sqlalchemy import ColumnElement, bindparam, select
+from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
@@ -22,6 +23,7 @@ from survey.models import (
     QuestionnaireVersion,
     Response,
     Round,
+    SectionState,
     utcnow,
 )
 from survey.questionnaire import Question, Questionnaire, Section, expand
@@ -33,6 +35,15 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read o
 
 class ResponseError(Exception):
     """An action on a response is not allowed now; str() says why in words a respondent understands."""
+
+
+class ResponseLocked(ResponseError):
+    """The report was submitted (or its round closed) before this write arrived; nothing of it was applied."""
+
+    def __init__(self, response: Response, kept: tuple[int, ...] = ()) -> None:
+        super().__init__("This report has been submitted or the round has closed, so it cannot be changed.")
+        self.response = response
+        self.kept = kept
 
 
 @dataclass(frozen=True)
@@ -194,6 +205,13 @@ def _save_one(
     if answer.value == value:
         return False, None
     if base != answer.revision and value != base_values.get((answer.id, base)):
+        # One open conflict per answer and person: a newer attempt supersedes theirs (kept, no longer asked about).
+        table = AnswerRevision.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.answer_id == answer.id, table.c.contact_id == contact_id, table.c.outcome == "conflict")
+            .values(outcome="superseded")
+        )
         kept = AnswerRevision(
             answer_id=answer.id,
             revision=answer.revision,
@@ -211,16 +229,48 @@ def _save_one(
     return True, None
 
 
-def mark_section(response: Response, section_key: str, status: str) -> None:
+def claim_for_writing(response: Response) -> None:
+    """Refuse any write to a submitted report or one whose round has closed: every write path starts here.
+
+    An UPDATE naming the state it expects takes the row's write lock, so a submission a colleague committed a
+    moment ago is seen here (and one still in flight waits for this transaction), not the copy this request read.
+    """
+    table = Response.__table__
+    open_round = select(Round.id).where(Round.id == table.c.round_id, Round.closed_at.is_(None)).exists()
+    claimed = db.session.execute(
+        update(table)
+        .where(table.c.id == response.id, table.c.status != "submitted", open_round)
+        .values(last_activity_at=utcnow())
+    )
+    if claimed.rowcount == 0:
+        db.session.rollback()
+        db.session.refresh(response)
+        raise ResponseLocked(response)
+
+
+def mark_section(response: Response, section_key: str, status: str, contact_id: int | None = None) -> None:
     """Set a section's status on the task list and record activity."""
-    _touch(response, section_key, status)
+    _touch(response, section_key, status, contact_id)
 
 
-def _touch(response: Response, section_key: str, status: str) -> None:
+def _section_upsert(dialect: Any) -> Any:
+    """An INSERT of one section state that updates the row already there: one atomic statement per section."""
+    table = SectionState.__table__
+    stmt = dialect.insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=["response_id", "section_key"],
+        set_={name: stmt.excluded[name] for name in ("status", "updated_at", "updated_by_id")},
+    )
+
+
+def _touch(response: Response, section_key: str, status: str, contact_id: int | None = None) -> None:
     now = utcnow()
-    states = dict(response.section_states or {})
-    states[section_key] = status
-    response.section_states = states
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    db.session.execute(
+        _section_upsert(dialect),
+        {"response_id": response.id, "section_key": section_key, "status": status, "updated_at": now,
+         "updated_by_id": contact_id},
+    )
     response.last_activity_at = now
     if response.status == "not_started":
         response.status = "in_progress"
@@ -240,15 +290,16 @@ def save_section(
 
     `answers` may pass the response's answers already loaded in this transaction (from `answers_by_key`).
     """
-    if not response.is_editable:
-        raise ResponseError("This report has been submitted or the round has closed, so it cannot be changed.")
     for attempt in range(3):
         try:
+            claim_for_writing(response)
             if answers is None:
                 answers = answers_by_key(response.id)
             result = _save_section_once(response, section, form, contact_id, answers, completing=completing)
             db.session.commit()
             return result
+        except ResponseLocked:
+            refuse_late_save(response, section, form, contact_id)
         except (StaleDataError, IntegrityError):
             # A colleague saved the same answer between our read and write: re-read and compare again.
             db.session.rollback()
@@ -280,7 +331,7 @@ def _save_section_once(
         if conflict is not None:
             conflicts.append(conflict)
     status = "completed" if completing and not conflicts else "in_progress"
-    _touch(response, section.key, status)
+    _touch(response, section.key, status, contact_id)
     if changed or conflicts:
         audit.record(
             "answers.saved",
@@ -293,6 +344,52 @@ def _save_section_once(
             conflicts=len(conflicts),
         )
     return SaveResult(changed, tuple(conflicts))
+
+
+def keep_late_save(response: Response, section: Section, form: SectionForm, contact_id: int | None) -> tuple[int, ...]:
+    """Keep a save that arrived after submission as `late` revisions (never applied, never lost); commits.
+
+    Returns the ids of the kept revisions: the page that says the report was submitted shows them.
+    """
+    answers = answers_by_key(response.id)
+    kept: list[AnswerRevision] = []
+    for q in section.questions:
+        if q.readonly:
+            continue
+        value = value_from_form(q, form)
+        answer = answers.get(q.field_key)
+        if value is None or (answer is not None and answer.value == value):
+            continue
+        if answer is None:
+            # An empty answer row to hang the revision on; an answer of None reads as "Not answered".
+            answer = Answer(response_id=response.id, field_key=q.field_key, question_key=q.key,
+                            commitment_number=q.commitment)
+            db.session.add(answer)
+            db.session.flush()
+        kept.append(AnswerRevision(answer_id=answer.id, revision=answer.revision, value=value,
+                                   contact_id=contact_id, outcome="late"))
+    db.session.add_all(kept)
+    if kept:
+        audit.record("answers.kept_after_submission", actor_type="contact", actor_id=contact_id,
+                     target_type="response", target_id=response.id, section=section.key, kept=len(kept))
+    db.session.commit()
+    return tuple(k.id for k in kept)
+
+
+def refuse_late_save(response: Response, section: Section, form: SectionForm, contact_id: int | None) -> NoReturn:
+    """Keep a save to a locked report as late revisions, then raise ResponseLocked naming them."""
+    raise ResponseLocked(response, keep_late_save(response, section, form, contact_id))
+
+
+def late_saves(revision_ids: tuple[int, ...]) -> list[tuple[AnswerRevision, Answer]]:
+    """Kept late revisions with their answers, in order."""
+    if not revision_ids:
+        return []
+    rows = db.session.execute(
+        select(AnswerRevision, Answer).join(Answer, AnswerRevision.answer_id == Answer.id)
+        .where(AnswerRevision.id.in_(revision_ids), AnswerRevision.outcome == "late").order_by(AnswerRevision.id)
+    )
+    return [(rev, ans) for rev, ans in rows]
 
 
 def open_conflicts(response_id: int, contact_id: int) -> list[tuple[AnswerRevision, Answer]]:
@@ -314,6 +411,7 @@ def resolve_conflict(
     response: Response, section: Section, q: Question, revision_id: int, contact_id: int, value: Any, seen_revision: int
 ) -> bool:
     """Apply the person's chosen or merged value for a conflict; False when the answer moved on again."""
+    claim_for_writing(response)
     kept = db.session.get(AnswerRevision, revision_id)
     if kept is None or kept.outcome != "conflict" or kept.contact_id != contact_id:
         raise ResponseError("That conflict has already been resolved.")
@@ -325,15 +423,21 @@ def resolve_conflict(
     kept.outcome = "resolved"
     if value != answer.value:
         _write(answer, q, value, contact_id)
-    _touch(response, section.key, "in_progress")
+    _touch(response, section.key, "in_progress", contact_id)
     db.session.commit()
     return True
 
 
+def section_states(response_id: int) -> dict[str, SectionState]:
+    """The response's section state rows keyed by section."""
+    rows = db.session.scalars(select(SectionState).where(SectionState.response_id == response_id))
+    return {row.section_key: row for row in rows}
+
+
 def section_statuses(questionnaire: Questionnaire, response: Response) -> dict[str, str]:
     """Each section's status for the task list."""
-    states = response.section_states or {}
-    return {s.key: states.get(s.key, "not_started") for s in questionnaire.sections}
+    states = section_states(response.id)
+    return {s.key: states[s.key].status if s.key in states else "not_started" for s in questionnaire.sections}
 
 
 def incomplete_sections(questionnaire: Questionnaire, response: Response) -> list[Section]:
@@ -344,6 +448,7 @@ def incomplete_sections(questionnaire: Questionnaire, response: Response) -> lis
 
 def prefill_from_previous(response: Response, section: Section, contact_id: int | None) -> int:
     """Start a section from the organisation's previous submitted answers; return how many were copied."""
+    claim_for_writing(response)
     previous = previous_submission(response)
     if previous is None:
         raise ResponseError("There is no earlier submitted report to start from.")
@@ -360,7 +465,7 @@ def prefill_from_previous(response: Response, section: Section, contact_id: int 
         db.session.add(answer)
         _write(answer, q, source.value, contact_id)
         copied += 1
-    _touch(response, section.key, "in_progress")
+    _touch(response, section.key, "in_progress", contact_id)
     audit.record(
         "answers.prefilled",
         actor_type="contact",
@@ -395,8 +500,7 @@ def complete_sections(response: Response, questionnaire: Questionnaire) -> None:
 
 def submit(response: Response, questionnaire: Questionnaire, contact_id: int, declaration_name: str) -> None:
     """Submit a complete response: lock it, record the declaration, mark free text for tagging; commits."""
-    if not response.is_editable:
-        raise ResponseError("This report has already been submitted or the round has closed.")
+    claim_for_writing(response)
     missing = incomplete_sections(questionnaire, response)
     if missing:
         raise ResponseError("Complete every section before you submit: " + ", ".join(s.title for s in missing))

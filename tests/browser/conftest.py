@@ -11,6 +11,7 @@ import pytest
 
 from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.answers import answers_for
+from tests.conftest import FORWARDED_HEADERS
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -79,6 +80,8 @@ def new_page(browser: Any, live_server: str) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
     def make(*, bypass_csp: bool = True, **options: Any) -> Any:
+        if FORWARDED_HEADERS:  # behind the HTTPS proxy setting, as the HTTP tests are
+            options.setdefault("extra_http_headers", FORWARDED_HEADERS)
         context = browser.new_context(base_url=live_server, bypass_csp=bypass_csp, **options)
         context.set_default_timeout(15_000)
         contexts.append(context)

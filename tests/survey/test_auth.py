@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from survey.models import Job, User
+from survey.models import Job, StaffSession, User, utcnow
 from survey.services import staff, tagging
 
 from_html = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -96,6 +97,34 @@ def test_sign_out(client, lead):
     assert page.status_code == 200 and "Sign out" in page.text
     r = client.post("/auth/logout", {})
     assert r.status_code == 302
+    assert client.get("/manage/").status_code == 302
+
+
+def test_a_replayed_cookie_opens_nothing_after_sign_out(browser_factory, lead, submitted, db):
+    """Staff sessions are server-side: signing out revokes the session the cookie names."""
+    submitted.response()
+    rnd = submitted.round
+    first = browser_factory()
+    sign_in(first, *lead)
+    page = first.get(f"/manage/rounds/{rnd.id}")
+    assert page.status_code == 200
+    stolen, token = httpx.Cookies(first.http.cookies), first.last_token
+    first.post("/auth/logout", {})
+    thief = browser_factory()
+    thief.http.cookies = stolen
+    thief.last_token = token
+    assert thief.get("/manage/").status_code == 302
+    assert thief.post(f"/manage/rounds/{rnd.id}/retag", {}).status_code in (302, 400)
+    assert db.session.scalar(select(func.count()).select_from(Job).where(Job.kind == "retag")) == 0
+    session = db.session.scalars(select(StaffSession)).one()
+    assert session.revoked_at is not None and len(session.token_hash) == 64
+
+
+def test_a_disabled_account_is_signed_out_at_once(client, lead, db):
+    sign_in(client, *lead)
+    assert client.get("/manage/").status_code == 200
+    db.session.execute(update(User).values(disabled_at=utcnow()))
+    db.session.commit()
     assert client.get("/manage/").status_code == 302
 
 
