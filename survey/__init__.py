@@ -11,7 +11,7 @@ from flask import Flask
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from the environment, or from `config` (tests) layered on top of it."""
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
-    from survey import assets, auth, cli, errors, security
+    from survey import assets, auth, cli, errors, logs, security
     from survey.blueprints import auth as auth_views
     from survey.blueprints import manage, public, respond
     from survey.config import Settings
@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)  # before CSRF: the origin and size checks come first
     csrf.init_app(app)
     errors.init_app(app)
+    logs.init_app(app)
     assets.init_app(app)
     templating.init_app(app)
     jobs.init_app(app)

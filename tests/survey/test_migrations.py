@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -60,4 +61,39 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades(empty_database: st
                 )
             ).all()
         assert remaining == []
+        engine.dispose()
+
+
+def test_section_states_move_from_the_json_map_to_rows_and_back(empty_database: str) -> None:
+    """0002 carries each response's section map over as rows (and its downgrade puts the map back)."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config(str(ROOT / "migrations"))
+        config.attributes["configure_logger"] = False
+        command.upgrade(config, "0001")
+        engine = create_engine(empty_database)
+        now = "2026-11-30 10:00:00"
+        with engine.begin() as conn:
+            conn.execute(text(f"INSERT INTO pledges (id, slug, name, description, created_at) "
+                              f"VALUES (1, 'p', 'P', '', '{now}')"))
+            conn.execute(text(f"INSERT INTO questionnaire_versions (id, pledge_id, key, version, title, definition, "
+                              f"created_at) VALUES (1, 1, 'q', 1, 'Q', '{{}}', '{now}')"))
+            conn.execute(text(f"INSERT INTO rounds (id, pledge_id, number, name, opens_on, deadline, allow_late, "
+                              f"questionnaire_version_id, created_at) VALUES (1, 1, 1, 'R', '2026-11-01', "
+                              f"'2026-12-31', true, 1, '{now}')"))
+            conn.execute(text(f"INSERT INTO organisations (id, pledge_id, name, kind, region, created_at) "
+                              f"VALUES (1, 1, 'Org', 'council', '', '{now}')"))
+            conn.execute(text("INSERT INTO responses (id, round_id, organisation_id, reference, status, "
+                              "section_states, last_activity_at) VALUES (1, 1, 1, 'PLG-AAAA-BBBB', 'in_progress', "
+                              f"'{{\"about\": \"completed\", \"commitment-2\": \"in_progress\"}}', '{now}')"))
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT section_key, status FROM section_states WHERE response_id = 1 "
+                                     "ORDER BY section_key")).all()
+        assert [tuple(r) for r in rows] == [("about", "completed"), ("commitment-2", "in_progress")]
+        command.downgrade(config, "0001")
+        with engine.connect() as conn:
+            restored = conn.execute(text("SELECT section_states FROM responses WHERE id = 1")).scalar_one()
+        restored = json.loads(restored) if isinstance(restored, str) else restored
+        assert restored == {"about": "completed", "commitment-2": "in_progress"}
         engine.dispose()
