@@ -2,7 +2,7 @@
 
 from survey.models.access import AuditEvent, Invitation, RespondentSession, StaffSession, User
 from survey.models.base import Base, utcnow
-from survey.models.coding import Code, CodebookVersion, Theme
+from survey.models.coding import Code, CodebookVersion, CodeDecision, Theme
 from survey.models.jobs import Job
 from survey.models.pledge import ORGANISATION_KINDS, Commitment, Contact, Organisation, Pledge
 from survey.models.rounds import Answer, AnswerRevision, QuestionnaireVersion, Response, Round, SectionState
@@ -14,6 +14,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Code",
+    "CodeDecision",
     "CodebookVersion",
     "Commitment",
     "Contact",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from survey.models.base import Base, utcnow
 from survey.models.pledge import Contact
 from survey.models.rounds import Response
+from survey.models.states import Role, state_column
 
 
 class Invitation(Base):
@@ -61,7 +62,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(state_column(Role, 20))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, Text, UniqueConstraint, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import Base, utcnow
 from survey.models.rounds import Answer
-
-CODE_SOURCES = ("rule", "reviewer", "model")
-CODE_STATUSES = ("proposed", "accepted", "rejected")
+from survey.models.states import CodeSource, CodeStatus, Decision, state_column
 
 
 class CodebookVersion(Base):
@@ -73,23 +72,48 @@ class Code(Base):
     codebook_version_id: Mapped[int] = mapped_column(
         ForeignKey("codebook_versions.id", ondelete="RESTRICT"), index=True
     )
-    source: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(10), default="proposed")
+    source: Mapped[CodeSource] = mapped_column(state_column(CodeSource, 10))
+    # The code's standing after review (the reviewers' decisions, resolved); each decision is a CodeDecision.
+    status: Mapped[CodeStatus] = mapped_column(state_column(CodeStatus, 10), default=CodeStatus.PROPOSED)
     spans: Mapped[list[Any]] = mapped_column(default=list)
     answer_revision: Mapped[int] = mapped_column(default=1)
     confidence: Mapped[float | None]
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    reviewed_at: Mapped[datetime | None]
 
     answer: Mapped[Answer] = relationship()
     theme: Mapped[Theme] = relationship()
+    decisions: Mapped[list[CodeDecision]] = relationship(back_populates="code", order_by="CodeDecision.id")
 
-    @property
+    @hybrid_property
     def is_reviewed(self) -> bool:
-        """Whether a person has decided on this code (automatic re-tagging must leave it alone)."""
-        return self.source == "reviewer" or self.status != "proposed"
+        """Whether a person has decided on this code or added it: automatic re-coding must leave it alone."""
+        return self.source == CodeSource.REVIEWER or self.status != CodeStatus.PROPOSED
+
+    @is_reviewed.inplace.expression
+    @classmethod
+    def _is_reviewed_expression(cls) -> ColumnElement[bool]:
+        return or_(cls.source == CodeSource.REVIEWER, cls.status != CodeStatus.PROPOSED)
 
     def __repr__(self) -> str:
         return f"<Code answer={self.answer_id} {self.theme_key} {self.source}/{self.status}>"
+
+
+class CodeDecision(Base):
+    """One reviewer's decision on one code: several reviewers decide the same code without overwriting each other
+    (double coding, agreement between them)."""
+
+    __tablename__ = "code_decisions"
+    __table_args__ = (UniqueConstraint("code_id", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    decision: Mapped[Decision] = mapped_column(state_column(Decision, 10))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    code: Mapped[Code] = relationship(back_populates="decisions")
+
+    def __repr__(self) -> str:
+        return f"<CodeDecision code={self.code_id} reviewer={self.reviewer_id} {self.decision}>"

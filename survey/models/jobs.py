@@ -9,8 +9,7 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey.models.base import Base, utcnow
-
-JOB_STATUSES = ("queued", "running", "finished", "failed")
+from survey.models.states import JobStatus, state_column
 
 
 class Job(Base):
@@ -23,7 +22,7 @@ class Job(Base):
     kind: Mapped[str] = mapped_column(String(40))
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[int | None]
-    status: Mapped[str] = mapped_column(String(10), default="queued")
+    status: Mapped[JobStatus] = mapped_column(state_column(JobStatus, 10), default=JobStatus.QUEUED)
     progress: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text)
@@ -35,7 +34,7 @@ class Job(Base):
     @property
     def percent(self) -> int:
         """Progress as a whole percentage."""
-        return 100 if self.status == "finished" else (100 * self.progress // self.total if self.total else 0)
+        return 100 if self.status == JobStatus.FINISHED else (100 * self.progress // self.total if self.total else 0)
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.kind} {self.status}>"

@@ -10,11 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import Base, JSONType, utcnow
 from survey.models.pledge import Contact, Organisation, Pledge
-
-RESPONSE_STATUSES = ("not_started", "in_progress", "submitted", "reopened")
-SECTION_STATUSES = ("not_started", "in_progress", "completed")
-# Tagging state of a free-text answer: pending until a tagging job has written its codes.
-TAGGING_STATES = ("none", "pending", "tagged", "failed")
+from survey.models.states import ResponseStatus, RevisionOutcome, SectionStatus, TaggingState, state_column
 
 
 class QuestionnaireVersion(Base):
@@ -81,7 +77,9 @@ class Response(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    status: Mapped[ResponseStatus] = mapped_column(
+        state_column(ResponseStatus, 20), default=ResponseStatus.NOT_STARTED
+    )
     started_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
@@ -97,7 +95,7 @@ class Response(Base):
     @property
     def is_editable(self) -> bool:
         """Whether respondents may change answers (not submitted and the round is open)."""
-        return self.status != "submitted" and self.round.is_open
+        return self.status != ResponseStatus.SUBMITTED and self.round.is_open
 
     def __repr__(self) -> str:
         return f"<Response {self.reference} {self.status}>"
@@ -113,7 +111,7 @@ class SectionState(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
     section_key: Mapped[str] = mapped_column(String(80))
-    status: Mapped[str] = mapped_column(String(20))
+    status: Mapped[SectionStatus] = mapped_column(state_column(SectionStatus, 20))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
 
@@ -139,7 +137,7 @@ class Answer(Base):
     revision: Mapped[int] = mapped_column(default=1)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    tagging: Mapped[str] = mapped_column(String(10), default="none")
+    tagging: Mapped[TaggingState] = mapped_column(state_column(TaggingState, 10), default=TaggingState.NONE)
 
     response: Mapped[Response] = relationship(back_populates="answers")
     updated_by: Mapped[Contact | None] = relationship()
@@ -162,10 +160,9 @@ class AnswerRevision(Base):
     value: Mapped[Any] = mapped_column(JSONType, nullable=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # "applied": became the answer; "conflict": a save based on an older revision, held for the person to resolve;
-    # "resolved": a conflict the person decided; "superseded": a conflict replaced by the same person's newer one;
-    # "late": a save that arrived after the report was submitted, kept but never applied.
-    outcome: Mapped[str] = mapped_column(String(12), default="applied")
+    outcome: Mapped[RevisionOutcome] = mapped_column(
+        state_column(RevisionOutcome, 12), default=RevisionOutcome.APPLIED
+    )
     base_revision: Mapped[int | None]
 
     answer: Mapped[Answer] = relationship()

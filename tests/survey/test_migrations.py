@@ -13,6 +13,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 
 from survey import create_app
 from survey.config import database_url
@@ -74,15 +75,7 @@ def test_section_states_move_from_the_json_map_to_rows_and_back(empty_database: 
         engine = create_engine(empty_database)
         now = "2026-11-30 10:00:00"
         with engine.begin() as conn:
-            conn.execute(text(f"INSERT INTO pledges (id, slug, name, description, created_at) "
-                              f"VALUES (1, 'p', 'P', '', '{now}')"))
-            conn.execute(text(f"INSERT INTO questionnaire_versions (id, pledge_id, key, version, title, definition, "
-                              f"created_at) VALUES (1, 1, 'q', 1, 'Q', '{{}}', '{now}')"))
-            conn.execute(text(f"INSERT INTO rounds (id, pledge_id, number, name, opens_on, deadline, allow_late, "
-                              f"questionnaire_version_id, created_at) VALUES (1, 1, 1, 'R', '2026-11-01', "
-                              f"'2026-12-31', true, 1, '{now}')"))
-            conn.execute(text(f"INSERT INTO organisations (id, pledge_id, name, kind, region, created_at) "
-                              f"VALUES (1, 1, 'Org', 'council', '', '{now}')"))
+            _seed_0001(conn, now)
             conn.execute(text("INSERT INTO responses (id, round_id, organisation_id, reference, status, "
                               "section_states, last_activity_at) VALUES (1, 1, 1, 'PLG-AAAA-BBBB', 'in_progress', "
                               f"'{{\"about\": \"completed\", \"commitment-2\": \"in_progress\"}}', '{now}')"))
@@ -96,4 +89,59 @@ def test_section_states_move_from_the_json_map_to_rows_and_back(empty_database: 
             restored = conn.execute(text("SELECT section_states FROM responses WHERE id = 1")).scalar_one()
         restored = json.loads(restored) if isinstance(restored, str) else restored
         assert restored == {"about": "completed", "commitment-2": "in_progress"}
+        engine.dispose()
+
+
+def _seed_0001(conn, now: str) -> None:
+    """The rows every later migration test needs, as 0001 shaped them: a pledge, a round, a response."""
+    conn.execute(text(f"INSERT INTO pledges (id, slug, name, description, created_at) "
+                      f"VALUES (1, 'p', 'P', '', '{now}')"))
+    conn.execute(text(f"INSERT INTO questionnaire_versions (id, pledge_id, key, version, title, definition, "
+                      f"created_at) VALUES (1, 1, 'q', 1, 'Q', '{{}}', '{now}')"))
+    conn.execute(text(f"INSERT INTO rounds (id, pledge_id, number, name, opens_on, deadline, allow_late, "
+                      f"questionnaire_version_id, created_at) VALUES (1, 1, 1, 'R', '2026-11-01', "
+                      f"'2026-12-31', true, 1, '{now}')"))
+    conn.execute(text(f"INSERT INTO organisations (id, pledge_id, name, kind, region, created_at) "
+                      f"VALUES (1, 1, 'Org', 'council', '', '{now}')"))
+
+
+def test_decisions_move_to_code_decisions_and_states_are_checked(empty_database: str) -> None:
+    """0003 turns each code's recorded decision into a code_decisions row, and refuses states no enum names."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        config = app.extensions["migrate"].migrate.get_config(str(ROOT / "migrations"))
+        config.attributes["configure_logger"] = False
+        command.upgrade(config, "0002")
+        engine = create_engine(empty_database)
+        now = "2026-11-30 10:00:00"
+        with engine.begin() as conn:
+            _seed_0001(conn, now)
+            conn.execute(text("INSERT INTO responses (id, round_id, organisation_id, reference, status) "
+                              "VALUES (1, 1, 1, 'PLG-AAAA-BBBB', 'submitted')"))
+            conn.execute(text(f"INSERT INTO answers (id, response_id, field_key, question_key, revision, updated_at, "
+                              f"tagging, text) VALUES (1, 1, 'c1.actions', 'actions', 1, '{now}', 'tagged', 'x')"))
+            conn.execute(text(f"INSERT INTO users (id, email, name, role, created_at) "
+                              f"VALUES (7, 'r@x.example', 'R', 'reviewer', '{now}')"))
+            conn.execute(text(f"INSERT INTO codebook_versions (id, pledge_id, version, name, data, created_at) "
+                              f"VALUES (1, 1, 1, 'C', '{{}}', '{now}')"))
+            conn.execute(text("INSERT INTO themes (id, codebook_version_id, key, name, description, position) "
+                              "VALUES (1, 1, 'a', 'A', '', 0), (2, 1, 'b', 'B', '', 1)"))
+            for code_id, theme, status, reviewer in ((1, "a", "accepted", "7"), (2, "b", "proposed", "NULL")):
+                conn.execute(text(
+                    f"INSERT INTO codes (id, answer_id, theme_id, theme_key, codebook_version_id, source, status, "
+                    f"spans, answer_revision, note, created_at, reviewed_by_id, reviewed_at) VALUES ({code_id}, 1, "
+                    f"{code_id}, '{theme}', 1, 'rule', '{status}', '[]', 1, '', '{now}', {reviewer}, '{now}')"
+                ))
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            decisions = conn.execute(text("SELECT code_id, reviewer_id, decision FROM code_decisions")).all()
+        assert [tuple(d) for d in decisions] == [(1, 7, "accepted")]
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE responses SET status = 'sent' WHERE id = 1"))
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(text("UPDATE codes SET status = 'maybe' WHERE id = 1"))
+        command.downgrade(config, "0002")
+        with engine.connect() as conn:
+            back = conn.execute(text("SELECT id, reviewed_by_id FROM codes ORDER BY id")).all()
+        assert [tuple(b) for b in back] == [(1, 7), (2, None)]
         engine.dispose()
