@@ -164,6 +164,17 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
+def worker_rss_mib(master_pid: int) -> float:
+    """The resident memory of gunicorn's largest worker, in MiB (workers are the master's children)."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        sizes.append(kib / 1024)
+    return max(sizes)
+
+
 def sign_in(base_url: str, people: Sequence[Respondent]) -> None:
     """Open each respondent's invitation link and keep the session cookie it sets."""
     for person in people:
@@ -370,6 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         sign_in(base_url, people)
         figures = measure(base_url, database_url, people, args)
+        figures["web_worker_rss_mib"] = worker_rss_mib(proc.pid)  # after every page has been served
     finally:
         stop(proc)
     print(f"organisations: {args.organisations}")
