@@ -31,7 +31,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from nlp.codebook import load_codebook  # noqa: E402
 from nlp.tagging import tag_texts  # noqa: E402
 from survey import create_app  # noqa: E402
-from survey.demo_content import ORGANISATIONS, QUESTIONS, answer_text  # noqa: E402
+from survey.demo.content import ORGANISATIONS, QUESTIONS, answer_text  # noqa: E402
 from survey.extensions import db  # noqa: E402
 from survey.models import Answer, Base, Code, Job, Organisation, Response, Round  # noqa: E402
 from survey.services import codebooks, pledges, tagging  # noqa: E402

@@ -16,7 +16,7 @@ from survey import cli_nlp
 @with_appcontext
 def demo_command(as_json: bool) -> None:
     """Create (once) the demo pledge, organisations and rounds, and print the links."""
-    from survey.demo import seed_demo
+    from survey.demo.seed import seed_demo
 
     links = seed_demo(base_url=current_app.config["BASE_URL"])
     if as_json:

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from survey import demo_content as dc
+from survey.demo import content as dc
 
 RESERVED_DOMAIN = re.compile(r"(\.example|example\.(org|com|net))$")
 

@@ -1,4 +1,4 @@
-"""The demo: the pledge, 33 fictional signatories, a closed previous round and an open current round.
+"""Seeding the demo: the pledge, 33 fictional signatories, a closed previous round and an open current round.
 
 Running it again changes nothing: every row is found by its natural key, and invitation tokens are derived from
 SECRET_KEY so the printed links stay the same.
@@ -15,11 +15,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from survey import demo_content as content
+from survey.demo import content
 from survey.extensions import db
 from survey.models import Contact, Invitation, Organisation, Pledge, Response, Round, utcnow
 from survey.questionnaire import Question
-from survey.services import pledges, responses
+from survey.services import pledges, responses, rounds
 from survey.services.access import token_hash
 
 ROUNDS = (
@@ -48,16 +48,9 @@ def _organisations(pledge: Pledge) -> list[Organisation]:
 
 
 def _value(rng: random.Random, q: Question, demo: content.DemoOrganisation, round_number: int) -> Any:
-    person = content.respondent(demo)
-    direct = {
-        "organisation_type": demo.kind,
-        "region": demo.region,
-        "respondent_name": person.name,
-        "respondent_role": person.role,
-        "respondent_email": person.email,
-    }
-    if q.key in direct:
-        return direct[q.key]
+    if q.prefill:  # the questionnaire names where the answer comes from, e.g. "organisation.kind"
+        source, attribute = q.prefill.split(".", 1)
+        return getattr(demo if source == "organisation" else content.respondent(demo), attribute)
     if q.key == "progress":
         return content.progress_rating(rng, commitment=q.commitment or 1, round_number=round_number)
     if q.key == "measures":
@@ -94,32 +87,26 @@ def _fill(response: Response, demo: content.DemoOrganisation, contact: Contact, 
             responses.mark_section(response, section.key, "completed")
 
 
-def _round(pledge: Pledge, number: int, name: str, opens: date, deadline: date, closed: bool) -> tuple[Round, bool]:
+def _round(
+    pledge: Pledge, orgs: list[Organisation], number: int, name: str, opens: date, deadline: date, closed: bool
+) -> tuple[Round, bool]:
     found = db.session.scalar(select(Round).where(Round.pledge_id == pledge.id, Round.number == number))
     if found is not None:
         return found, False
     previous = db.session.scalar(select(Round).where(Round.pledge_id == pledge.id, Round.number == number - 1))
-    rnd = Round(
-        pledge_id=pledge.id,
-        number=number,
-        name=name,
-        opens_on=opens,
-        deadline=deadline,
-        questionnaire_version_id=pledges.ensure_questionnaire(pledge).id,
-        previous_round_id=previous.id if previous else None,
-        closed_at=utcnow() if closed else None,
+    questionnaire = pledges.ensure_questionnaire(pledge)
+    rnd = rounds.create_round(
+        pledge, number, name, opens, deadline, questionnaire=questionnaire, previous=previous, organisations=orgs
     )
-    db.session.add(rnd)
-    db.session.flush()
+    rnd.closed_at = utcnow() if closed else None
     return rnd, True
 
 
 def _populate(rnd: Round, orgs: list[Organisation]) -> None:
     by_name = {d.name: d for d in content.ORGANISATIONS}
+    by_org = {r.organisation_id: r for r in db.session.scalars(select(Response).where(Response.round_id == rnd.id))}
     for index, org in enumerate(orgs):
-        response = Response(round_id=rnd.id, organisation_id=org.id, reference=responses.new_reference())
-        db.session.add(response)
-        db.session.flush()
+        response = by_org[org.id]
         demo, contact = by_name[org.name], org.contacts[0]
         if rnd.closed_at is not None:
             if index >= len(orgs) - PREVIOUS_MISSING:
@@ -160,7 +147,7 @@ def seed_demo(base_url: str) -> dict[str, Any]:
     orgs = _organisations(pledge)
     current = None
     for number, name, opens, deadline, closed in ROUNDS:
-        rnd, created = _round(pledge, number, name, opens, deadline, closed)
+        rnd, created = _round(pledge, orgs, number, name, opens, deadline, closed)
         if created:
             _populate(rnd, orgs)
         current = rnd
@@ -216,7 +203,14 @@ def _staff() -> list[dict[str, str]]:
         password = demo_token(0, len(logins))[:20]
         if db.session.scalar(select(User.id).where(User.email == email)) is None:
             staff.create_user(email, password, role=role, name=name)
-        logins.append({"role": role, "name": name, "email": email, "password": password,
-                       "login_url": f"{current_app.config['BASE_URL']}/auth/login"})
+        logins.append(
+            {
+                "role": role,
+                "name": name,
+                "email": email,
+                "password": password,
+                "login_url": f"{current_app.config['BASE_URL']}/auth/login",
+            }
+        )
     db.session.commit()
     return logins

@@ -1,0 +1,47 @@
+"""Reporting rounds: a round of a pledge and the responses of the organisations expected to report in it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import select
+
+from survey.extensions import db
+from survey.models import Organisation, Pledge, QuestionnaireVersion, Response, Round
+from survey.services.responses import new_reference
+
+
+def expected_organisations(pledge: Pledge) -> list[Organisation]:
+    """The pledge's organisations that are expected to report (not archived), oldest first."""
+    query = select(Organisation).where(Organisation.pledge_id == pledge.id, Organisation.archived_at.is_(None))
+    return list(db.session.scalars(query.order_by(Organisation.id)))
+
+
+def create_round(
+    pledge: Pledge,
+    number: int,
+    name: str,
+    opens_on: date,
+    deadline: date,
+    *,
+    questionnaire: QuestionnaireVersion,
+    previous: Round | None = None,
+    organisations: Sequence[Organisation] | None = None,
+) -> Round:
+    """Create a round and one not-started response, with its reference, per expected organisation; flushes."""
+    rnd = Round(
+        pledge=pledge,
+        number=number,
+        name=name,
+        opens_on=opens_on,
+        deadline=deadline,
+        questionnaire=questionnaire,
+        previous_round=previous,
+    )
+    if organisations is None:
+        organisations = expected_organisations(pledge)
+    db.session.add(rnd)
+    db.session.add_all(Response(round=rnd, organisation=org, reference=new_reference()) for org in organisations)
+    db.session.flush()
+    return rnd
