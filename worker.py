@@ -2,6 +2,9 @@
 
 The pipeline and the mappers are ready before RQ forks a work horse per job, so every horse starts warm and
 shares the parent's memory; the engine's pool is disposed so no connection crosses a fork.
+
+Between jobs the worker sweeps again every `--sweep-interval` seconds (`WORKER_SWEEP_INTERVAL`, default 60), so
+tagging lost with a dead worker or an unreachable Redis is queued again without waiting for a restart.
 """
 
 from __future__ import annotations
@@ -9,7 +12,10 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import math
+import os
 import sys
+import time
 from typing import Any
 
 from flask import Flask
@@ -24,15 +30,68 @@ from survey.services import jobs, tagging
 
 logger = logging.getLogger("worker")
 
+SWEEP_INTERVAL_ENV = "WORKER_SWEEP_INTERVAL"
+SWEEP_INTERVAL = 60.0
+
 
 class AppWorker(Worker):
-    """An RQ worker that runs each job inside the Flask app's context."""
+    """An RQ worker that runs each job inside the Flask app's context and sweeps for lost tagging between jobs.
 
-    app: Flask
+    The sweep runs in the worker's own loop, in the parent process, rather than as a repeating job on RQ's
+    scheduler: a job would wait in the queue behind the very batches it should judge (and a single busy worker
+    would never run it), and every worker start would add another repeating job to deduplicate. The loop's
+    maintenance hook runs between jobs and while idle (the blocking dequeue wakes at least once an interval);
+    a sweep never runs while this worker's own horse does, and the Redis lock lets one worker sweep at a time.
+    """
+
+    def __init__(self, *args: Any, app: Flask, sweep_interval: float = SWEEP_INTERVAL, **kwargs: Any) -> None:
+        # Set before RQ's constructor, which reads dequeue_timeout to size the socket timeout.
+        self.app = app
+        self.sweep_interval = sweep_interval
+        self.swept_at = time.monotonic()  # prepare() has just swept
+        super().__init__(*args, **kwargs)
+
+    @property
+    def dequeue_timeout(self) -> int:
+        """Block on the queues no longer than a sweep interval, so an idle worker sweeps on time."""
+        timeout = super().dequeue_timeout
+        return max(1, min(timeout, math.ceil(self.sweep_interval))) if self.sweep_interval > 0 else timeout
+
+    @property
+    def should_run_maintenance_tasks(self) -> bool:
+        """RQ's own maintenance (every 10 minutes) or a sweep is due."""
+        return super().should_run_maintenance_tasks or self.sweep_due()
+
+    def sweep_due(self) -> bool:
+        """Whether a sweep interval has passed since the last sweep (never when the interval is 0)."""
+        return self.sweep_interval > 0 and time.monotonic() - self.swept_at >= self.sweep_interval
+
+    def run_maintenance_tasks(self) -> None:
+        """RQ's maintenance when it is due, then the tagging sweep when it is due."""
+        if super().should_run_maintenance_tasks:
+            super().run_maintenance_tasks()
+        if self.sweep_due():
+            self.sweep()
+
+    def sweep(self) -> None:
+        """Recover lost tagging; a failure is logged and the sweep tried again an interval later."""
+        self.swept_at = time.monotonic()
+        with self.app.app_context():
+            try:
+                recovered = tagging.sweep()
+            except Exception:
+                # Not a job: an error here (Redis or the database away) must not stop the worker's loop.
+                logger.exception("the periodic sweep failed; next try in %g s", self.sweep_interval)
+                return
+            finally:
+                db.session.remove()
+                db.engine.dispose()  # no connection of the parent's may reach the next horse
+        if recovered:
+            logger.info("periodic sweep: %d tagging job(s) queued or resumed", len(recovered))
 
     def execute_job(self, job: RQJob, queue: Queue) -> Any:
         """Build a codebook version's pipeline in the parent before forking, so later horses inherit it."""
-        version_id = job.args[2] if job.func_name == "survey.jobs.tag_batch" and len(job.args) > 2 else None
+        version_id = job.args[2] if job.func_name == tagging.TAG_BATCH and len(job.args) > 2 else None
         if version_id is not None and not tagging.pipeline_loaded(version_id):
             with self.app.app_context():
                 tagging.pipeline_for(version_id)
@@ -71,11 +130,27 @@ def prepare(app: Flask) -> None:
     freeze_heap()
 
 
+def _seconds(value: str | float) -> float:
+    """A non-negative number of seconds (argparse type); junk is a usage error."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}")
+    return seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     """Start a worker on the tagging and default queues; SIGTERM stops it after the current job."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     parser.add_argument("--name", help="worker name (default: RQ's)")
+    parser.add_argument(
+        "--sweep-interval", type=_seconds, default=os.environ.get(SWEEP_INTERVAL_ENV) or SWEEP_INTERVAL,
+        help=f"seconds between sweeps for lost tagging, 0 for only at start (default: ${SWEEP_INTERVAL_ENV} or "
+             f"{SWEEP_INTERVAL:g})",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app()
@@ -86,8 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     prepare(app)
     queues = [Queue(name, connection=conn) for name in jobs.QUEUE_NAMES]
-    worker = AppWorker(queues, connection=conn, name=args.name)
-    worker.app = app
+    worker = AppWorker(queues, connection=conn, name=args.name, app=app, sweep_interval=args.sweep_interval)
     # RQ installs its own SIGTERM/SIGINT handlers: a warm shutdown that lets the current job finish.
     worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")
     return 0

@@ -12,13 +12,15 @@ from survey.services import tagging
 
 logger = logging.getLogger(__name__)
 
-# Test-only: seconds to pause between tagging a batch and writing it, so a test can kill a worker mid-batch.
+# Test-only: seconds to pause between tagging a batch and writing it, and between writing it and counting it,
+# so a test can kill a worker at either point.
 TEST_DELAY_ENV = "PLEDGE_TEST_TAG_DELAY"
+TEST_PROGRESS_DELAY_ENV = "PLEDGE_TEST_PROGRESS_DELAY"
 
 
-def _test_pause() -> None:
-    """Sleep for PLEDGE_TEST_TAG_DELAY seconds when a test sets it."""
-    delay = float(os.environ.get(TEST_DELAY_ENV) or 0)
+def _test_pause(name: str = TEST_DELAY_ENV) -> None:
+    """Sleep for as many seconds as the environment variable `name` says, when a test sets it."""
+    delay = float(os.environ.get(name) or 0)
     if delay > 0:
         time.sleep(delay)
 
@@ -34,6 +36,7 @@ def tag_batch(job_id: int, answer_ids: list[int], codebook_version_id: int) -> i
     try:
         tagging.mark_running(job_id)
         count = tagging.tag_answers(answer_ids, codebook_version_id, before_write=_test_pause)
+        _test_pause(TEST_PROGRESS_DELAY_ENV)
         tagging.add_progress(job_id, len(answer_ids), count)
     except Exception as exc:
         logger.exception("tagging batch of job %s (%d answers) failed", job_id, len(answer_ids))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
 from redis.exceptions import RedisError
 from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -42,31 +42,44 @@ def round_detail(round_id: int) -> str:
     )
 
 
+def submitted_response_or_403(response_id: int) -> Response:
+    """A report staff may read: a draft belongs to its organisation until it is submitted (404 when unknown)."""
+    response = db.get_or_404(Response, response_id)
+    if response.status != "submitted":
+        abort(403, "This report has not been submitted yet. Staff can read a report once its organisation "
+                   "submits it; until then it is the organisation's draft.")
+    return response
+
+
 @bp.get("/responses/<int:response_id>")
 @require_role("lead", "reviewer")
 def response_detail(response_id: int) -> str:
     """One organisation's report with the themes coded in each free-text answer and their evidence marked."""
-    response = db.get_or_404(Response, response_id)
+    response = submitted_response_or_403(response_id)
     return render_template("manage/response.html", response=response, coded=coded.coded_answers(response))
 
 
 @bp.post("/rounds/<int:round_id>/retag")
 @require_role("lead")
 def retag(round_id: int) -> WerkzeugResponse:
-    """Re-tag the round with the current codebook; a second press while one runs joins it."""
+    """Re-tag the round with the current codebook; a second press joins the job under way, or restarts it when
+    its queued work was lost."""
     rnd = db.get_or_404(Round, round_id)
     if not RetagForm().validate_on_submit():
         flash("The form expired: press the button again.")
         return redirect(url_for("manage.round_detail", round_id=rnd.id))
-    running = tagging.active_job("retag", "round", rnd.id)
     try:
-        job = running or tagging.launch_tagging("round", rnd.id, retag=True)
+        job, launch = tagging.start_tagging("round", rnd.id, retag=True)
     except RedisError:
         db.session.rollback()
         flash("The job queue cannot be reached: the answers are marked for re-tagging and will be tagged "
               "when it is back.")
         return redirect(url_for("manage.round_detail", round_id=rnd.id))
-    flash("Re-tagging was already under way: here is its progress." if running else "Re-tagging has started.")
+    flash({
+        tagging.Launch.STARTED: "Re-tagging has started.",
+        tagging.Launch.JOINED: "Re-tagging was already under way: here is its progress.",
+        tagging.Launch.RESUMED: "Re-tagging had stopped before it finished: it has been restarted.",
+    }[launch])
     return redirect(url_for("manage.job_detail", job_id=job.id))
 
 

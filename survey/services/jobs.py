@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
@@ -22,6 +23,7 @@ JOB_TIMEOUT = 30 * 60
 RESULT_TTL = 24 * 3600
 FAILURE_TTL = 14 * 24 * 3600
 WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+GIVEN_UP = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
 
 def redis_connection() -> Redis | None:
@@ -48,8 +50,17 @@ def retry_policy() -> Retry:
     return Retry(max=3, interval=[5, 30, 120])
 
 
-def enqueue_all(func: str, calls: Sequence[tuple[Any, ...]], *, queue_name: str = "tagging") -> list[str] | None:
-    """Queue one RQ job per argument tuple and return their ids; without Redis run each inline and return None."""
+def new_ids(count: int) -> list[str]:
+    """Ids for RQ jobs about to be queued, so a caller can record them before the queue holds them."""
+    prefix = uuid.uuid4().hex[:12]
+    return [f"{prefix}-{i}" for i in range(count)]
+
+
+def enqueue_all(
+    func: str, calls: Sequence[tuple[Any, ...]], *, job_ids: Sequence[str] | None = None, queue_name: str = "tagging"
+) -> list[str] | None:
+    """Queue one RQ job per argument tuple (under `job_ids` when given) and return their ids; without Redis run
+    each inline and return None."""
     conn = redis_connection()
     if conn is None:
         function = import_attribute(func)
@@ -57,13 +68,13 @@ def enqueue_all(func: str, calls: Sequence[tuple[Any, ...]], *, queue_name: str 
             function(*args)
         return None
     q = queue(queue_name, conn)
-    prefix = uuid.uuid4().hex[:12]
+    ids = list(job_ids) if job_ids is not None else new_ids(len(calls))
     jobs = [
         Queue.prepare_data(
-            func, args=args, job_id=f"{prefix}-{i}", timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL,
+            func, args=args, job_id=job_id, timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL,
             failure_ttl=FAILURE_TTL, retry=retry_policy(),
         )
-        for i, args in enumerate(calls)
+        for job_id, args in zip(ids, calls, strict=True)
     ]
     return [job.id for job in q.enqueue_many(jobs)]
 
@@ -85,28 +96,57 @@ def _worker_alive(name: str | None, conn: Redis) -> bool:
     return True
 
 
-def any_alive(rq_ids: Sequence[str]) -> bool:
-    """Whether any of these RQ jobs is waiting or being run by a live worker (False without Redis)."""
+@dataclass(frozen=True)
+class Census:
+    """What became of some RQ jobs: waiting or run by a live worker, started by a worker that died, or given up
+    by RQ (failed after its retries, stopped, cancelled)."""
+
+    live: list[RQJob] = field(default_factory=list)
+    abandoned: list[RQJob] = field(default_factory=list)
+    given_up: list[RQJob] = field(default_factory=list)
+
+
+def census(rq_ids: Sequence[str]) -> Census:
+    """Sort these RQ jobs into live, abandoned and given up; finished and vanished ones are none (empty inline).
+
+    A started job counts as abandoned as soon as its worker is gone (a kill -9 is seen by the pid check at once),
+    well before RQ's own clean-up of the started registry notices its heartbeat stopped.
+    """
     conn = redis_connection()
     if conn is None or not rq_ids:
-        return False
+        return Census()
+    found = Census()
+    workers: dict[str | None, bool] = {}
     for job in RQJob.fetch_many(list(rq_ids), connection=conn):
         if job is None:
             continue
         status = job.get_status(refresh=False)
-        if status in WAITING or (status == JobStatus.STARTED and _worker_alive(job.worker_name, conn)):
-            return True
-    return False
+        if status in WAITING:
+            found.live.append(job)
+        elif status == JobStatus.STARTED:
+            if job.worker_name not in workers:
+                workers[job.worker_name] = _worker_alive(job.worker_name, conn)
+            (found.live if workers[job.worker_name] else found.abandoned).append(job)
+        elif status in GIVEN_UP:
+            found.given_up.append(job)
+    return found
+
+
+def discard(rq_jobs: Iterable[RQJob]) -> None:
+    """Delete abandoned RQ jobs whose work is queued again, so RQ's clean-up never retries them as well."""
+    for job in rq_jobs:
+        job.delete()
 
 
 @contextmanager
-def exclusive(name: str, *, timeout: int = 600) -> Iterator[bool]:
-    """Hold a Redis lock while the block runs; yields False when another process holds it (True inline)."""
+def exclusive(name: str, *, timeout: int = 600, wait: float = 0) -> Iterator[bool]:
+    """Hold a Redis lock while the block runs, waiting up to `wait` seconds for it; yields False when another
+    process holds it (True inline). `timeout` frees the lock of a process killed while holding it."""
     conn = redis_connection()
     if conn is None:
         yield True
         return
-    lock = conn.lock(f"pledge:lock:{name}", timeout=timeout, blocking=False)
+    lock = conn.lock(f"pledge:lock:{name}", timeout=timeout, blocking=wait > 0, blocking_timeout=wait or None)
     acquired = lock.acquire()
     try:
         yield acquired

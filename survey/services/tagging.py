@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from enum import StrEnum
 from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq.job import Job as RQJob
 from spacy.language import Language
 from sqlalchemy import Text, case, cast, column, delete, func, select, tuple_, update
 from sqlalchemy import table as table_clause
@@ -25,6 +27,12 @@ logger = logging.getLogger(__name__)
 KINDS = ("tag", "retag")
 ACTIVE = ("queued", "running")
 BATCH_SIZE = 500
+TAG_BATCH = "survey.jobs.tag_batch"
+# One lock serialises sweeps and launches, so two processes never queue the same pending answers. It expires
+# after SWEEP_LOCK_TIMEOUT seconds (a sweep takes well under one), so a process killed holding it blocks little.
+SWEEP_LOCK = "tagging-sweep"
+SWEEP_LOCK_TIMEOUT = 60
+LAUNCH_LOCK_WAIT = 10
 PIPELINE_CACHE_SIZE = 3
 
 # Pipelines keyed by codebook version id: the worker fills it before forking, so work horses share it.
@@ -245,38 +253,74 @@ def active_job(kind: str, target_type: str, target_id: int) -> Job | None:
     )
 
 
-def launch_tagging(target_type: str, target_id: int, *, retag: bool = False) -> Job:
-    """Create the Job row and queue tagging of a response or round in batches; joins a duplicate launch."""
+class Launch(StrEnum):
+    """What a launch did: started a job, joined one whose queued work is live, or resumed one whose work was lost."""
+
+    STARTED = "started"
+    JOINED = "joined"
+    RESUMED = "resumed"
+
+
+def start_tagging(target_type: str, target_id: int, *, retag: bool = False) -> tuple[Job, Launch]:
+    """Create the Job row and queue tagging of a response or round in batches; a duplicate launch joins the
+    active job, or resumes it when some of its pending answers are held by none of its live RQ jobs; commits."""
     kind = "retag" if retag else "tag"
     existing = active_job(kind, target_type, target_id)
-    if existing is not None:
-        return existing
+    job = existing or _create_job(kind, target_type, target_id)
+    if job.status not in ACTIVE:
+        return job, Launch.STARTED  # nothing to tag
+    # The row is committed before the lock is asked for: with Redis down the job is left for the sweep to find.
+    with jobs.exclusive(SWEEP_LOCK, timeout=SWEEP_LOCK_TIMEOUT, wait=LAUNCH_LOCK_WAIT) as mine:
+        if not mine:
+            logger.warning("a sweep holds the tagging lock: job %s is left for the next sweep", job.id)
+            queued = False
+        else:
+            db.session.refresh(job)  # a sweep may have queued it since it was read
+            queued = job.status in ACTIVE and _queue_uncovered(job)
+    if existing is None:
+        return job, Launch.STARTED
+    if job.status == "failed":  # RQ had given up on its batches: this launch starts afresh
+        return start_tagging(target_type, target_id, retag=retag)
+    return job, Launch.RESUMED if queued else Launch.JOINED
+
+
+def launch_tagging(target_type: str, target_id: int, *, retag: bool = False) -> Job:
+    """Launch tagging of a response or round (see `start_tagging`) and return its Job row."""
+    return start_tagging(target_type, target_id, retag=retag)[0]
+
+
+def _create_job(kind: str, target_type: str, target_id: int) -> Job:
+    """A new Job row for the target's pending answers (all of them marked pending first for a re-tag); commits."""
     version_id = codebooks.current_version_id(_pledge_of(target_type, target_id))
-    if retag:
+    if kind == "retag":
         table = Answer.__table__
         db.session.execute(
             update(table).where(table.c.id.in_(_target_answers(target_type, target_id))).values(tagging="pending")
         )
-    ids = pending_answer_ids(target_type, target_id)
-    job = Job(kind=kind, target_type=target_type, target_id=target_id, total=len(ids),
-              status="queued" if ids else "finished", params={"codebook_version_id": version_id})
+    total = pending_count(target_type, target_id)
+    job = Job(kind=kind, target_type=target_type, target_id=target_id, total=total,
+              status="queued" if total else "finished", params={"codebook_version_id": version_id})
     db.session.add(job)
     db.session.commit()
-    if ids:
-        enqueue_batches(job, ids)
     return job
 
 
-def enqueue_batches(job: Job, answer_ids: Sequence[int]) -> None:
-    """Queue one RQ job per batch of answers (or run them inline without Redis), recording the RQ ids."""
+def enqueue_batches(job: Job, answer_ids: Sequence[int], *, keep: Sequence[str] = ()) -> None:
+    """Queue one RQ job per batch of answers (or run them inline without Redis); commits.
+
+    The job's `rq_ids` become `keep` (its RQ jobs still live) plus the new ones, recorded before the queue holds
+    them: if Redis refuses them, or this process dies in between, the sweep finds ids with nothing behind them.
+    """
     version_id = job.params["codebook_version_id"]
     batches = [list(answer_ids[i : i + BATCH_SIZE]) for i in range(0, len(answer_ids), BATCH_SIZE)]
-    job_id = job.id
-    rq_ids = jobs.enqueue_all("survey.jobs.tag_batch", [(job_id, batch, version_id) for batch in batches])
-    if rq_ids is not None:
-        job = db.session.get_one(Job, job_id)
-        job.params = {**job.params, "rq_ids": rq_ids}
-        db.session.commit()
+    calls = [(job.id, batch, version_id) for batch in batches]
+    if jobs.redis_connection() is None:
+        jobs.enqueue_all(TAG_BATCH, calls)
+        return
+    rq_ids = jobs.new_ids(len(calls))
+    job.params = {**job.params, "rq_ids": [*keep, *rq_ids]}
+    db.session.commit()
+    jobs.enqueue_all(TAG_BATCH, calls, job_ids=rq_ids)
 
 
 def mark_running(job_id: int) -> None:
@@ -352,20 +396,45 @@ def after_submission(response_id: int) -> None:
         logger.exception("tagging response %s failed after it was submitted", response_id)
 
 
-def stuck_jobs() -> list[Job]:
-    """Queued or running tagging jobs that no live RQ job (or worker) will ever finish."""
-    active = db.session.scalars(select(Job).where(Job.kind.in_(KINDS), Job.status.in_(ACTIVE)).order_by(Job.id))
-    return [job for job in active if not jobs.any_alive(job.params.get("rq_ids", []))]
+def _answers_held_by(rq_job: RQJob) -> list[int]:
+    """The answer ids a tag_batch RQ job holds (its second argument); none for any other function."""
+    return list(rq_job.args[1]) if rq_job.func_name == TAG_BATCH else []
 
 
-def resume(job: Job) -> Job:
-    """Queue the pending answers of a stuck job again under the same Job row (or close it if none remain)."""
-    ids = pending_answer_ids(job.target_type, job.target_id or 0)
-    if ids:
-        enqueue_batches(job, ids)
+def _active_jobs() -> list[Job]:
+    """Queued and running tagging jobs, oldest first."""
+    return list(db.session.scalars(
+        select(Job).where(Job.kind.in_(KINDS), Job.status.in_(ACTIVE)).order_by(Job.id)
+    ))
+
+
+def _queue_uncovered(job: Job) -> bool:
+    """Queue the job's pending answers that none of its live RQ jobs holds, or close the job when it is done but
+    nobody counted it; return whether it was stuck. The caller holds the sweep lock, so two processes never queue
+    the same answers, and a live batch's answers are never queued twice."""
+    # RQ first, the database second: an answer a batch tags in between is then no longer pending, rather than
+    # pending and held by no live batch.
+    found = jobs.census(job.params.get("rq_ids", []))
+    held = {answer_id for rq_job in found.live for answer_id in _answers_held_by(rq_job)}
+    pending = pending_answer_ids(job.target_type, job.target_id or 0)
+    given_up = {answer_id for rq_job in found.given_up for answer_id in _answers_held_by(rq_job)}
+    if lost := [i for i in pending if i in given_up and i not in held]:
+        # RQ spent the batch's retries without tag_batch recording a failure (its work horse was killed each
+        # time): fail it as tag_batch would, rather than queue it again at every sweep.
+        ended = ", ".join(f"{rq_job.id} {rq_job.get_status(refresh=False).value}" for rq_job in found.given_up)
+        record_failure(job.id, lost, TaggingError(f"RQ gave up on its batches ({ended}) before they were tagged"),
+                       final=True)
+        return True
+    todo = [i for i in pending if i not in held]
+    if not todo and found.live:
+        return False  # its queued or running batches will finish and count it
+    # A batch whose worker died is taken over: deleting it keeps RQ's own clean-up from retrying it as well.
+    jobs.discard(found.abandoned)
+    if todo:
+        enqueue_batches(job, todo, keep=[rq_job.id for rq_job in found.live])
     else:
-        refresh_progress(job.id)
-    return job
+        refresh_progress(job.id)  # all tagged, but the last batch's worker died before counting it
+    return True
 
 
 def _orphan_rounds(covered: Iterable[Job]) -> list[int]:
@@ -382,14 +451,19 @@ def _orphan_rounds(covered: Iterable[Job]) -> list[int]:
 
 
 def sweep() -> list[Job]:
-    """Recover lost tagging: resume stuck jobs, then launch a job per round whose pending answers none covers."""
-    with jobs.exclusive("tagging-sweep") as mine:
+    """Recover lost tagging: queue again what no live RQ job holds, close jobs done but not counted, then launch a
+    job per round whose pending answers no active job covers. Safe to run often: it is what the worker runs
+    every `--sweep-interval` seconds, under a Redis lock so one process sweeps at a time."""
+    with jobs.exclusive(SWEEP_LOCK, timeout=SWEEP_LOCK_TIMEOUT) as mine:
         if not mine:
             logger.info("another process is sweeping; skipped")
             return []
-        recovered = [resume(job) for job in stuck_jobs()]
-        active = db.session.scalars(select(Job).where(Job.kind.in_(KINDS), Job.status.in_(ACTIVE))).all()
-        recovered += [launch_tagging("round", round_id) for round_id in _orphan_rounds(active)]
+        recovered = [job for job in _active_jobs() if _queue_uncovered(job)]
+        for round_id in _orphan_rounds(_active_jobs()):
+            job = _create_job("tag", "round", round_id)
+            if job.status in ACTIVE:
+                _queue_uncovered(job)
+            recovered.append(job)
         return recovered
 
 

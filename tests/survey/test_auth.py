@@ -128,6 +128,18 @@ def test_a_disabled_account_is_signed_out_at_once(client, lead, db):
     assert client.get("/manage/").status_code == 302
 
 
+@pytest.mark.parametrize("role", ["lead", "reviewer"])
+def test_staff_read_submitted_reports_but_not_drafts(client, submitted, factory, db, role):
+    done = submitted.response()
+    draft = factory.response(submitted.round, factory.organisation())
+    staff.create_user("staff@pledge.example", "a long staff password", role=role, name="Sam Staff")
+    db.session.commit()
+    sign_in(client, "staff@pledge.example", "a long staff password")
+    assert client.get(f"/manage/responses/{done.id}").status_code == 200
+    refused = client.get(f"/manage/responses/{draft.id}")
+    assert refused.status_code == 403 and "has not been submitted yet" in refused.text
+
+
 def test_next_never_leaves_the_site(client, lead):
     r = sign_in(client, *lead, next_path="//evil.example/")
     assert r.headers["location"] == "/manage/"

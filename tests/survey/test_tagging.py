@@ -1,7 +1,13 @@
-"""Tagging answers into codes: the stored codebook, spans, idempotency, reviewed codes, re-tagging, inline jobs."""
+"""Tagging answers into codes: the stored codebook, spans, idempotency, reviewed codes, re-tagging, inline jobs,
+and how the sweep judges queued jobs batch by batch (real Redis, no worker)."""
 
 from __future__ import annotations
 
+import pytest
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from rq.job import Job as RQJob
+from rq.job import JobStatus
 from sqlalchemy import func, select
 
 from nlp.codebook import load_codebook
@@ -160,3 +166,76 @@ def test_a_failing_batch_marks_job_and_answers_failed(submitted, db):
     assert bad.status == "failed" and "codebook version 999999" in bad.error
     assert {a.tagging for a in resp.answers} == {"failed"}
     assert job.status == "finished"
+
+
+def _rq_ids(db, job_id: int) -> list[str]:
+    """The RQ ids the Job row records."""
+    db.session.expire_all()
+    return db.session.get(Job, job_id).params.get("rq_ids", [])
+
+
+def test_sweep_queues_again_only_the_batch_whose_rq_job_is_gone(submitted, redis_url, db, monkeypatch):
+    monkeypatch.setattr(tagging, "BATCH_SIZE", 4)
+    submitted.response()
+    submitted.response()
+    conn = Redis.from_url(redis_url)
+    job, launch = tagging.start_tagging("round", submitted.round.id)
+    first, second = _rq_ids(db, job.id)
+    assert launch == tagging.Launch.STARTED and tagging.sweep() == []  # both batches wait: nothing is stuck
+    assert tagging.start_tagging("round", submitted.round.id)[1] == tagging.Launch.JOINED
+    batch_1 = RQJob.fetch(first, connection=conn).args[1]
+    RQJob.fetch(first, connection=conn).delete()  # its queue entry is lost; batch 2 still waits
+
+    assert [j.id for j in tagging.sweep()] == [job.id]
+    kept, requeued = _rq_ids(db, job.id)
+    assert kept == second and RQJob.fetch(requeued, connection=conn).args[1] == batch_1
+    assert tagging.sweep() == []  # the new batch is live: never queued twice
+    for rq_id in (second, requeued):
+        RQJob.fetch(rq_id, connection=conn).delete()
+    job, launch = tagging.start_tagging("round", submitted.round.id)  # a launch resumes a job with nothing queued
+    assert launch == tagging.Launch.RESUMED and len(_rq_ids(db, job.id)) == 2
+    conn.close()
+
+
+def test_a_job_whose_launch_redis_refused_is_resumed_by_the_sweep(submitted, app, redis_url, db):
+    resp = submitted.response()
+    app.config["REDIS_URL"], app.extensions["redis"] = "redis://127.0.0.1:6390/0", None  # nothing listens here
+    with pytest.raises(RedisConnectionError):
+        tagging.launch_tagging("response", resp.id)
+    db.session.rollback()
+    job = db.session.scalars(select(Job)).one()
+    assert job.status == "queued" and tagging.pending_count("response", resp.id) == 4
+    app.config["REDIS_URL"], app.extensions["redis"] = redis_url, None
+    assert [j.id for j in tagging.sweep()] == [job.id]
+    [rq_id] = _rq_ids(db, job.id)
+    conn = Redis.from_url(redis_url)
+    assert RQJob.fetch(rq_id, connection=conn).get_status() == "queued"
+    assert tagging.sweep() == []
+    conn.close()
+
+
+def test_a_batch_rq_gave_up_on_fails_the_job_instead_of_being_queued_at_every_sweep(submitted, redis_url, db):
+    resp = submitted.response()
+    job = tagging.launch_tagging("response", resp.id)
+    [rq_id] = _rq_ids(db, job.id)
+    conn = Redis.from_url(redis_url)
+    RQJob.fetch(rq_id, connection=conn).set_status(JobStatus.FAILED)  # its horse was killed at every retry
+    assert [j.id for j in tagging.sweep()] == [job.id]
+    db.session.expire_all()
+    job = db.session.get(Job, job.id)
+    assert job.status == "failed" and f"{rq_id} failed" in job.error
+    assert {a.tagging for a in resp.answers} == {"failed"} and tagging.sweep() == []
+    conn.close()
+
+
+def test_a_retag_whose_batches_rq_gave_up_on_is_started_afresh_by_the_next_launch(submitted, redis_url, db):
+    submitted.response()
+    old = tagging.launch_tagging("round", submitted.round.id, retag=True)
+    conn = Redis.from_url(redis_url)
+    RQJob.fetch(_rq_ids(db, old.id)[0], connection=conn).set_status(JobStatus.FAILED)
+    job, launch = tagging.start_tagging("round", submitted.round.id, retag=True)
+    assert launch == tagging.Launch.STARTED and job.id != old.id
+    db.session.expire_all()
+    assert db.session.get(Job, old.id).status == "failed"
+    assert (job.status, job.total, len(_rq_ids(db, job.id))) == ("queued", 4, 1)
+    conn.close()
