@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+from forms.base import Form
 
 
-class RetagForm(FlaskForm):
+class RetagForm(Form):
     """The "Re-tag this round" button: a POST with a CSRF token."""

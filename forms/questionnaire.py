@@ -5,10 +5,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     Field,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectMultipleField,
@@ -20,8 +18,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Email, Optional, StopValidation
 from wtforms.validators import ValidationError as FieldError
 
+from forms.base import Form, RevisionField, clean_choices, strip
 from survey.questionnaire import Question, Section
-from survey.validate import ValidationError, check_ethnicity_row, check_length, clean_text
+from survey.validate import ValidationError, check_ethnicity_row, check_length, clean_text, parse_count
 
 
 class RequiredWhenCompleting:
@@ -54,25 +53,19 @@ class MaxChars:
 
 
 class CountField(IntegerField):
-    """A whole number of 0 or more, with an error that names the cell."""
+    """A count of people or events, read by the shared rule (`validate.parse_count`), with an error naming the cell."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        """Parse the number, allowing thousands separators; keep the raw text on error."""
-        raw = (valuelist[0] if valuelist else "").strip().replace(",", "")
+        """Parse the number; keep the raw text on error."""
         self.raw_data = valuelist
-        if not raw:
-            self.data = None
-            return
+        self.data = None
         try:
-            self.data = int(raw)
-        except ValueError:
-            self.data = None
-            raise ValueError(f"{self.label.text} must be a whole number, like 12") from None
-        if self.data < 0:
-            raise ValueError(f"{self.label.text} must be 0 or more")
+            self.data = parse_count(valuelist[0] if valuelist else "", self.label.text)
+        except ValidationError as exc:
+            raise ValueError(str(exc)) from None
 
 
-class SectionForm(FlaskForm):
+class SectionForm(Form):
     """Base of every generated section form."""
 
     completing = False
@@ -125,11 +118,12 @@ def _fields_for(q: Question) -> dict[str, Field]:
         return {q.key: StringField(q.label, _required(q) + [MaxChars(q.max_chars)], filters=text_filters)}
     if kind == "email":
         email = Email(message="Enter an email address in the correct format, like name@example.nhs.uk")
-        return {q.key: EmailField(q.label, _required(q) + [email], filters=[str.strip])}
+        return {q.key: EmailField(q.label, _required(q) + [email], filters=[clean_text, strip])}
     if kind in {"single_choice", "scale", "yes_no"}:
-        return {q.key: RadioField(q.label, _required(q), choices=_choices(q), validate_choice=True)}
+        radios = RadioField(q.label, _required(q), choices=_choices(q), validate_choice=True, filters=[clean_choices])
+        return {q.key: radios}
     if kind == "multiple_choice":
-        return {q.key: SelectMultipleField(q.label, _required(q), choices=_choices(q))}
+        return {q.key: SelectMultipleField(q.label, _required(q), choices=_choices(q), filters=[clean_choices])}
     if kind == "number":
         return {q.key: CountField(q.label, [Optional()])}
     if kind == "number_table":
@@ -150,7 +144,7 @@ def section_form_class(section: Section) -> type[SectionForm]:
         if q.readonly:
             continue
         attrs.update(_fields_for(q))
-        attrs[revision_name(q)] = HiddenField()
+        attrs[revision_name(q)] = RevisionField()
         if q.type == "number_table":
             tables.append(q)
     attrs["table_questions"] = tuple(tables)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
+from forms.base import Form, RevisionField, strip
 from survey.questionnaire import Question
 from survey.validate import ValidationError, check_length, clean_text
 
 
-class DeclarationForm(FlaskForm):
+class DeclarationForm(Form):
     """The declaration on the check-your-answers page."""
 
     confirm = BooleanField(
@@ -21,11 +21,11 @@ class DeclarationForm(FlaskForm):
     full_name = StringField(
         "Your full name",
         [InputRequired("Enter your full name"), Length(max=200, message="Your name must be 200 characters or fewer")],
-        filters=[clean_text, lambda v: v.strip() if v else v],
+        filters=[clean_text, strip],
     )
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(Form):
     """A decision on a conflicting save: keep mine, keep theirs, or save a merged text."""
 
     choice = RadioField(
@@ -38,7 +38,7 @@ class ConflictForm(FlaskForm):
         ],
     )
     merged = TextAreaField("Merged answer", filters=[clean_text])
-    seen_revision = HiddenField()
+    seen_revision = RevisionField()
 
     def check_merge(self, question: Question) -> bool:
         """A merged text is only for free-text answers, and keeps to the question's limit."""
@@ -55,9 +55,9 @@ class ConflictForm(FlaskForm):
         return True
 
 
-class PrefillForm(FlaskForm):
+class PrefillForm(Form):
     """The button that starts a section from last round's answers (CSRF only)."""
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(Form):
     """The sign-out button (CSRF only)."""

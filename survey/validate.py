@@ -30,6 +30,28 @@ def check_length(text: str, limit: int) -> None:
         )
 
 
+# More than any count a signatory reports (the population an organisation serves is at most a region's): a larger
+# number is a typing slip.
+MAX_COUNT = 100_000_000
+# ASCII digits, optionally grouped in threes by commas: int() would also take "1_000" and digits of other scripts.
+_COUNT = re.compile(r"[0-9]{1,3}(,[0-9]{3})*|[0-9]+")
+
+
+def parse_count(raw: str, label: str) -> int | None:
+    """A whole number from 0 to MAX_COUNT as a person types it ("12", "20,000"); blank is None."""
+    text = raw.strip()
+    if not text:
+        return None
+    if text.startswith("-") and _COUNT.fullmatch(text[1:]):
+        raise ValidationError(f"{label} must be 0 or more")
+    if not _COUNT.fullmatch(text):
+        raise ValidationError(f"{label} must be a whole number, like 12")
+    value = int(text.replace(",", ""))
+    if value > MAX_COUNT:
+        raise ValidationError(f"{label} must be {MAX_COUNT:,} or less: check the number")
+    return value
+
+
 def check_ethnicity_row(label: str, detentions: int | None, population: int | None) -> None:
     """Detentions need a population above 0 and may not exceed it."""
     if detentions is not None and population is None:

@@ -25,6 +25,8 @@ def current_respondent() -> access.Respondent | None:
     """The respondent signed in on this browser, if any."""
     if "respondent" not in g:
         g.respondent = access.respondent_for(session.get("respondent"))
+        if db.session.dirty:
+            db.session.commit()  # the session's idle expiry moved on
     return g.respondent
 
 
@@ -104,6 +106,7 @@ def section(response_id: int, key: str) -> str | WerkzeugResponse:
             result = responses.save_section(
                 g.response, sec, form, g.contact.id, completing=form.completing, answers=answers
             )
+            db.session.commit()
             if result.conflicts:
                 return redirect(url_for(".conflicts", response_id=response_id))
             if not form.completing:
@@ -128,8 +131,15 @@ def prefill(response_id: int, key: str) -> WerkzeugResponse:
     sec = get_section_or_404(key)
     form = PrefillForm()
     if form.validate_on_submit():
-        copied = responses.prefill_from_previous(g.response, sec, g.contact.id)
-        flash(f"{copied} answers were copied from your last report. Check and update them before you continue.")
+        try:
+            copied = responses.prefill_from_previous(g.response, sec, g.contact.id)
+        except responses.ResponseLocked:
+            raise  # a colleague submitted first: the locked page says who and when
+        except responses.ResponseError as exc:  # no earlier report (a forged or stale button): the section says so
+            flash(str(exc))
+        else:
+            db.session.commit()
+            flash(f"{copied} answers were copied from your last report. Check and update them before you continue.")
     return redirect(url_for(".section", response_id=response_id, key=key))
 
 
@@ -143,12 +153,16 @@ def conflicts(response_id: int) -> str | WerkzeugResponse:
     kept, answer = pending[0]
     question = g.questionnaire.question(answer.field_key)
     sec = next(s for s in g.questionnaire.sections if question in s.questions)
-    form = ConflictForm(data={"merged": kept.value, "seen_revision": str(answer.revision)})
+    # Only a free-text answer starts the merge box; a list of choices or a table of counts is not text.
+    merged = kept.value if question.is_free_text else None
+    form = ConflictForm(data={"merged": merged, "seen_revision": answer.revision})
     if form.validate_on_submit() and form.check_merge(question):
         value = {"mine": kept.value, "theirs": answer.value}.get(form.choice.data, form.merged.data)
-        if responses.resolve_conflict(
-            g.response, sec, question, kept.id, g.contact.id, value, int(form.seen_revision.data or 0)
-        ):
+        resolved = responses.resolve_conflict(
+            g.response, sec, question, kept.id, g.contact.id, value, form.seen_revision.data or 0
+        )
+        db.session.commit()
+        if resolved:
             return redirect(url_for(".conflicts", response_id=response_id))
         flash("Your colleague changed this answer again. Compare the versions once more.")
         return redirect(url_for(".conflicts", response_id=response_id))
@@ -180,7 +194,8 @@ def check(response_id: int) -> str | WerkzeugResponse:
         except responses.ResponseError as exc:
             error = str(exc)
         else:
-            after_submission(response_id)
+            db.session.commit()
+            after_submission(response_id)  # only once the submission is committed
             return redirect(url_for(".confirmation", response_id=response_id))
     return render_template(
         "respond/check.html",
@@ -221,6 +236,7 @@ def sign_out() -> WerkzeugResponse:
 @bp.errorhandler(responses.ResponseLocked)
 def locked(error: responses.ResponseLocked) -> tuple[str, int]:
     """A write that arrived after the report was submitted (or the round closed): who, when, and what was kept."""
+    db.session.commit()  # the late save's revisions
     return render_template(
         "respond/locked.html", locked=error, late=responses.late_saves(error.kept), questionnaire=g.questionnaire
     ), 409

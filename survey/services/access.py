@@ -165,9 +165,8 @@ def respondent_for(token: str | None) -> Respondent | None:
     if session.revoked_at or invitation.revoked_at or now >= min(session.expires_at, invitation.expires_at):
         return None  # a session lasts no longer than the link that opened it
     if (now - session.last_seen_at) > timedelta(minutes=5):
-        session.last_seen_at = now
+        session.last_seen_at = now  # the request that asked commits it
         session.expires_at = now + SESSION_IDLE
-        db.session.commit()
     return Respondent(
         session.id,
         invitation.contact_id,

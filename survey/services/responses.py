@@ -243,8 +243,7 @@ def claim_for_writing(response: Response) -> None:
         .values(last_activity_at=utcnow())
     )
     if claimed.rowcount == 0:
-        db.session.rollback()
-        db.session.refresh(response)
+        db.session.refresh(response)  # who submitted it, and when
         raise ResponseLocked(response)
 
 
@@ -286,9 +285,11 @@ def save_section(
     completing: bool,
     answers: dict[str, Answer] | None = None,
 ) -> SaveResult:
-    """Save a section's answers, keeping any save based on an older revision as a conflict; commits.
+    """Save a section's answers, keeping any save based on an older revision as a conflict; flushes.
 
-    `answers` may pass the response's answers already loaded in this transaction (from `answers_by_key`).
+    `answers` may pass the response's answers already loaded in this transaction (from `answers_by_key`). A
+    colleague's save landing between our read and write is detected at the flush: the transaction is rolled back
+    and the save compared again (at most three times), so the caller commits what this returns.
     """
     for attempt in range(3):
         try:
@@ -296,7 +297,7 @@ def save_section(
             if answers is None:
                 answers = answers_by_key(response.id)
             result = _save_section_once(response, section, form, contact_id, answers, completing=completing)
-            db.session.commit()
+            db.session.flush()
             return result
         except ResponseLocked:
             refuse_late_save(response, section, form, contact_id)
@@ -347,7 +348,7 @@ def _save_section_once(
 
 
 def keep_late_save(response: Response, section: Section, form: SectionForm, contact_id: int | None) -> tuple[int, ...]:
-    """Keep a save that arrived after submission as `late` revisions (never applied, never lost); commits.
+    """Keep a save that arrived after submission as `late` revisions (never applied, never lost); flushes.
 
     Returns the ids of the kept revisions: the page that says the report was submitted shows them.
     """
@@ -372,7 +373,7 @@ def keep_late_save(response: Response, section: Section, form: SectionForm, cont
     if kept:
         audit.record("answers.kept_after_submission", actor_type="contact", actor_id=contact_id,
                      target_type="response", target_id=response.id, section=section.key, kept=len(kept))
-    db.session.commit()
+    db.session.flush()
     return tuple(k.id for k in kept)
 
 
@@ -424,7 +425,7 @@ def resolve_conflict(
     if value != answer.value:
         _write(answer, q, value, contact_id)
     _touch(response, section.key, "in_progress", contact_id)
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -476,7 +477,7 @@ def prefill_from_previous(response: Response, section: Section, contact_id: int 
         copied=copied,
         from_response=previous.id,
     )
-    db.session.commit()
+    db.session.flush()
     return copied
 
 
@@ -499,7 +500,10 @@ def complete_sections(response: Response, questionnaire: Questionnaire) -> None:
 
 
 def submit(response: Response, questionnaire: Questionnaire, contact_id: int, declaration_name: str) -> None:
-    """Submit a complete response: lock it, record the declaration, mark free text for tagging; commits."""
+    """Submit a complete response: lock it, record the declaration, mark free text for tagging; flushes.
+
+    The caller commits, then queues tagging (`tagging.after_submission`): a job must never see an uncommitted
+    submission."""
     claim_for_writing(response)
     missing = incomplete_sections(questionnaire, response)
     if missing:
@@ -521,4 +525,4 @@ def submit(response: Response, questionnaire: Questionnaire, contact_id: int, de
         target_id=response.id,
         reference=response.reference,
     )
-    db.session.commit()
+    db.session.flush()

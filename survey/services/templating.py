@@ -48,6 +48,10 @@ def init_app(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader(nhsuk_frontend_jinja.__name__, "templates")])
     # The NHS.UK macros read optional nested parameters (params.navigation.colour): absent must mean empty.
     app.jinja_env.undefined = ChainableUndefined
+    # Flask escapes only templates named .html; the NHS.UK macros are .jinja and print their text parameters as
+    # given, so a name or answer passed to them would become markup. Every template escapes: HTML we mean to
+    # pass is Markup (a macro's output, or `| safe` on content that is already escaped).
+    app.jinja_env.autoescape = True
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.filters["choice_item"] = choice_item

@@ -115,6 +115,15 @@ def test_post_without_csrf_token_is_refused(started, db):
             {"other__detentions": "twelve", "other__population": "100"},
             "Detentions for Other ethnic group must be a whole number, like 12",
         ),
+        # A population over 100 million is a typing slip, and digits of other scripts or with "_" are not read
+        # as numbers (Python's int() would take both).
+        (
+            {"white__population": "150,000,000"},
+            "Population for White must be 100,000,000 or less: check the number",
+        ),
+        ({"white__population": "١٢٠٠٠"}, "Population for White must be a whole number, like 12"),
+        ({"white__population": "12_000"}, "Population for White must be a whole number, like 12"),
+        ({"white__population": "1,20,000"}, "Population for White must be a whole number, like 12"),
     ],
 )
 def test_ethnicity_counts_each_have_their_own_error(started, db, cells, message):
