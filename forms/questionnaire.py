@@ -20,7 +20,7 @@ from wtforms.validators import ValidationError as FieldError
 
 from forms.base import Form, RevisionField, clean_choices, strip
 from survey.questionnaire import Question, Section
-from survey.validate import ValidationError, check_ethnicity_row, check_length, clean_text, parse_count
+from survey.validate import ValidationError, check_length, check_rate_row, clean_text, parse_count
 
 
 class RequiredWhenCompleting:
@@ -73,31 +73,44 @@ class SectionForm(Form):
     table_questions: tuple[Question, ...] = ()
 
     def validate(self, extra_validators: Any = None) -> bool:
-        """Run field validators, then the cross-field rules of number tables."""
+        """Run field validators, then the rate rules the definition gives number tables."""
         ok = super().validate(extra_validators)
         for q in self.table_questions:
+            if q.rate is None:
+                continue
+            columns = dict(q.columns)
+            count_key, of_key = q.rate
             for row, row_label in q.rows:
-                detentions = self[cell_name(q, row, "detentions")]
-                population = self[cell_name(q, row, "population")]
-                if detentions.errors or population.errors:
+                count, of = self[q.cell_field(row, count_key)], self[q.cell_field(row, of_key)]
+                if count.errors or of.errors:
                     continue
                 try:
-                    check_ethnicity_row(row_label, detentions.data, population.data)
+                    check_rate_row(row_label, columns[count_key], columns[of_key], count.data, of.data)
                 except ValidationError as exc:
-                    target = population if detentions.data is not None and population.data is None else detentions
+                    target = of if count.data is not None and of.data is None else count
                     target.errors = [*target.errors, str(exc)]
                     ok = False
         return ok
 
+    def values(self) -> dict[str, tuple[Any, int]]:
+        """What a validated form says, as plain values: {field key: (value to store, revision it started from)}."""
+        return {
+            q.field_key: (_value(q, self), self[q.revision_field].data or 0)
+            for q in self.section.questions
+            if not q.readonly
+        }
 
-def cell_name(q: Question, row: str, column: str) -> str:
-    """The form field name of one cell of a number table."""
-    return f"{q.key}__{row}__{column}"
 
-
-def revision_name(q: Question) -> str:
-    """The hidden field carrying the answer revision the person started from."""
-    return f"rev__{q.key}"
+def _value(q: Question, form: SectionForm) -> Any:
+    """The value to store for a question; blank becomes None."""
+    if q.type == "number_table":
+        table = {row: {col: form[q.cell_field(row, col)].data for col, _ in q.columns} for row, _ in q.rows}
+        table = {row: cells for row, cells in table.items() if any(v is not None for v in cells.values())}
+        return table or None
+    value = form[q.key].data
+    if isinstance(value, str):
+        value = value.strip("\n") if q.type == "long_text" else value.strip()
+    return value if value not in ("", [], None) else None
 
 
 def _required(q: Question) -> list[Any]:
@@ -128,7 +141,7 @@ def _fields_for(q: Question) -> dict[str, Field]:
         return {q.key: CountField(q.label, [Optional()])}
     if kind == "number_table":
         return {
-            cell_name(q, row, col): CountField(f"{col_label} for {row_label}", [Optional()])
+            q.cell_field(row, col): CountField(f"{col_label} for {row_label}", [Optional()])
             for row, row_label in q.rows
             for col, col_label in q.columns
         }
@@ -144,7 +157,7 @@ def section_form_class(section: Section) -> type[SectionForm]:
         if q.readonly:
             continue
         attrs.update(_fields_for(q))
-        attrs[revision_name(q)] = RevisionField()
+        attrs[q.revision_field] = RevisionField()
         if q.type == "number_table":
             tables.append(q)
     attrs["table_questions"] = tuple(tables)

@@ -45,11 +45,24 @@ class Question:
     words: int | None = None
     max_chars: int = 0
     commitment: int | None = None
+    # A number table's rate rule: (count column, denominator column); the count needs a denominator above 0 and
+    # may not exceed it (detentions of a population).
+    rate: tuple[str, str] | None = None
 
     @property
     def field_key(self) -> str:
         """The answer's key within a response: the question key, qualified by commitment when repeated."""
         return f"c{self.commitment}.{self.key}" if self.commitment else self.key
+
+    # The names a page's fields carry: written here once, used by the forms, the services and the templates.
+    @property
+    def revision_field(self) -> str:
+        """The hidden field carrying the answer revision the person started from."""
+        return f"rev__{self.key}"
+
+    def cell_field(self, row: str, column: str) -> str:
+        """The field of one cell of a number table."""
+        return f"{self.key}__{row}__{column}"
 
     @property
     def is_free_text(self) -> bool:
@@ -156,6 +169,7 @@ def _question(data: dict[str, Any], limits: dict[str, int], commitment: int | No
         words=data.get("words"),
         max_chars=limits.get(data["type"], 0),
         commitment=commitment,
+        rate=tuple(data["rate"]) if data.get("rate") else None,
     )
 
 

@@ -52,13 +52,15 @@ def parse_count(raw: str, label: str) -> int | None:
     return value
 
 
-def check_ethnicity_row(label: str, detentions: int | None, population: int | None) -> None:
-    """Detentions need a population above 0 and may not exceed it."""
-    if detentions is not None and population is None:
-        raise ValidationError(f"Enter the population for {label}, or remove the number of detentions")
-    if detentions is not None and population == 0:
-        raise ValidationError(f"Population for {label} must be more than 0 when detentions are given")
-    if detentions is not None and population is not None and detentions > population:
+def check_rate_row(label: str, count_label: str, of_label: str, count: int | None, of: int | None) -> None:
+    """A count (detentions) needs a denominator (population) above 0 and may not exceed it."""
+    if count is not None and of is None:
         raise ValidationError(
-            f"Detentions for {label} ({detentions:,}) cannot be more than the population ({population:,})"
+            f"Enter the {of_label.lower()} for {label}, or remove the number of {count_label.lower()}"
+        )
+    if count is not None and of == 0:
+        raise ValidationError(f"{of_label} for {label} must be more than 0 when {count_label.lower()} are given")
+    if count is not None and of is not None and count > of:
+        raise ValidationError(
+            f"{count_label} for {label} ({count:,}) cannot be more than the {of_label.lower()} ({of:,})"
         )

@@ -94,7 +94,7 @@ def section(response_id: int, key: str) -> str | WerkzeugResponse:
     form_class = section_form_class(sec)
     if not g.response.is_editable:
         if request.method == "POST":  # a colleague submitted while this page was open: keep what was sent
-            responses.refuse_late_save(g.response, sec, form_class(), g.contact.id)
+            responses.refuse_late_save(g.response, sec, form_class().values(), g.contact.id)
         return redirect(url_for(".report", response_id=response_id))
     answers = responses.answers_by_key(response_id)
     defaults = {q.key: responses.prefill_value(q, g.response.organisation, g.contact) for q in sec.questions}
@@ -104,7 +104,7 @@ def section(response_id: int, key: str) -> str | WerkzeugResponse:
         form.completing = request.form.get("action") != "later"
         if form.validate():
             result = responses.save_section(
-                g.response, sec, form, g.contact.id, completing=form.completing, answers=answers
+                g.response, sec, form.values(), g.contact.id, completing=form.completing, answers=answers
             )
             db.session.commit()
             if result.conflicts:

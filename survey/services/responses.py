@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.exc import StaleDataError
 
-from forms.questionnaire import SectionForm, cell_name, revision_name
 from survey.extensions import db
 from survey.models import (
     Answer,
@@ -31,6 +30,10 @@ from survey.services import audit
 from survey.services.pledges import commitment_titles
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read over the phone
+
+
+# What a section form says, as plain values: {field key: (value to store, revision the person started from)}.
+Values = dict[str, tuple[Any, int]]
 
 
 class ResponseError(Exception):
@@ -132,26 +135,14 @@ def form_data(section: Section, answers: dict[str, Answer], defaults: dict[str, 
     for q in section.questions:
         answer = answers.get(q.field_key)
         value = answer.value if answer else defaults.get(q.key)
-        data[revision_name(q)] = str(answer.revision) if answer else "0"
+        data[q.revision_field] = answer.revision if answer else 0
         if q.type == "number_table":
             for row, _ in q.rows:
                 for col, _ in q.columns:
-                    data[cell_name(q, row, col)] = ((value or {}).get(row) or {}).get(col)
+                    data[q.cell_field(row, col)] = ((value or {}).get(row) or {}).get(col)
         else:
             data[q.key] = value
     return data
-
-
-def value_from_form(q: Question, form: SectionForm) -> Any:
-    """The value to store for a question, from a validated form; blank becomes None."""
-    if q.type == "number_table":
-        table = {row: {col: form[cell_name(q, row, col)].data for col, _ in q.columns} for row, _ in q.rows}
-        table = {row: cells for row, cells in table.items() if any(v is not None for v in cells.values())}
-        return table or None
-    value = form[q.key].data
-    if isinstance(value, str):
-        value = value.strip("\n") if q.type == "long_text" else value.strip()
-    return value if value not in ("", [], None) else None
 
 
 def _base_values(pending: list[tuple[Question, Any, int, Answer | None]]) -> dict[tuple[int, int], Any]:
@@ -279,7 +270,7 @@ def _touch(response: Response, section_key: str, status: str, contact_id: int | 
 def save_section(
     response: Response,
     section: Section,
-    form: SectionForm,
+    values: Values,
     contact_id: int | None,
     *,
     completing: bool,
@@ -296,11 +287,11 @@ def save_section(
             claim_for_writing(response)
             if answers is None:
                 answers = answers_by_key(response.id)
-            result = _save_section_once(response, section, form, contact_id, answers, completing=completing)
+            result = _save_section_once(response, section, values, contact_id, answers, completing=completing)
             db.session.flush()
             return result
         except ResponseLocked:
-            refuse_late_save(response, section, form, contact_id)
+            refuse_late_save(response, section, values, contact_id)
         except (StaleDataError, IntegrityError):
             # A colleague saved the same answer between our read and write: re-read and compare again.
             db.session.rollback()
@@ -313,16 +304,14 @@ def save_section(
 def _save_section_once(
     response: Response,
     section: Section,
-    form: SectionForm,
+    values: Values,
     contact_id: int | None,
     answers: dict[str, Answer],
     *,
     completing: bool,
 ) -> SaveResult:
     pending = [
-        (q, value_from_form(q, form), int(form[revision_name(q)].data or 0), answers.get(q.field_key))
-        for q in section.questions
-        if not q.readonly
+        (q, *values[q.field_key], answers.get(q.field_key)) for q in section.questions if q.field_key in values
     ]
     base_values = _base_values(pending)
     changed, conflicts = 0, []
@@ -347,7 +336,7 @@ def _save_section_once(
     return SaveResult(changed, tuple(conflicts))
 
 
-def keep_late_save(response: Response, section: Section, form: SectionForm, contact_id: int | None) -> tuple[int, ...]:
+def keep_late_save(response: Response, section: Section, values: Values, contact_id: int | None) -> tuple[int, ...]:
     """Keep a save that arrived after submission as `late` revisions (never applied, never lost); flushes.
 
     Returns the ids of the kept revisions: the page that says the report was submitted shows them.
@@ -355,9 +344,9 @@ def keep_late_save(response: Response, section: Section, form: SectionForm, cont
     answers = answers_by_key(response.id)
     kept: list[AnswerRevision] = []
     for q in section.questions:
-        if q.readonly:
+        if q.field_key not in values:
             continue
-        value = value_from_form(q, form)
+        value, _ = values[q.field_key]
         answer = answers.get(q.field_key)
         if value is None or (answer is not None and answer.value == value):
             continue
@@ -377,9 +366,9 @@ def keep_late_save(response: Response, section: Section, form: SectionForm, cont
     return tuple(k.id for k in kept)
 
 
-def refuse_late_save(response: Response, section: Section, form: SectionForm, contact_id: int | None) -> NoReturn:
+def refuse_late_save(response: Response, section: Section, values: Values, contact_id: int | None) -> NoReturn:
     """Keep a save to a locked report as late revisions, then raise ResponseLocked naming them."""
-    raise ResponseLocked(response, keep_late_save(response, section, form, contact_id))
+    raise ResponseLocked(response, keep_late_save(response, section, values, contact_id))
 
 
 def late_saves(revision_ids: tuple[int, ...]) -> list[tuple[AnswerRevision, Answer]]:

@@ -22,7 +22,6 @@ import forms.auth
 import forms.manage
 import forms.questionnaire
 import forms.respond
-from forms.questionnaire import revision_name
 from survey.models import Answer, AnswerRevision, utcnow
 from survey.services import responses
 from tests.answers import SECTIONS, Answers, answers_for
@@ -192,7 +191,7 @@ def respondent_target(client, factory, db, key: str) -> Target:
         return Target(client, f"{base}/sections/{key}", f"{base}/sections/{key}", valid=valid)
     # The section page now redirects to the report, so the fields (revisions included) are named here.
     section = responses.questionnaire_for(resp).section(key)
-    valid |= {revision_name(q): "0" for q in section.questions if not q.readonly}
+    valid |= {q.revision_field: "0" for q in section.questions if not q.readonly}
     resp.status, resp.submitted_at = "submitted", utcnow()
     db.session.commit()
     return Target(client, f"{base}/report", f"{base}/sections/{key}", action=f"{base}/sections/{key}", valid=valid)
