@@ -5,7 +5,15 @@ from survey.models.base import Base, utcnow
 from survey.models.coding import Code, CodebookVersion, CodeDecision, Theme
 from survey.models.jobs import Job
 from survey.models.pledge import ORGANISATION_KINDS, Commitment, Contact, Organisation, Pledge
-from survey.models.rounds import Answer, AnswerRevision, QuestionnaireVersion, Response, Round, SectionState
+from survey.models.rounds import (
+    Answer,
+    AnswerRevision,
+    QuestionnaireVersion,
+    ReopenRequest,
+    Response,
+    Round,
+    SectionState,
+)
 
 __all__ = [
     "ORGANISATION_KINDS",
@@ -23,6 +31,7 @@ __all__ = [
     "Organisation",
     "Pledge",
     "QuestionnaireVersion",
+    "ReopenRequest",
     "RespondentSession",
     "Response",
     "Round",

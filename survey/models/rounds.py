@@ -49,6 +49,11 @@ class Round(Base):
         ForeignKey("questionnaire_versions.id", ondelete="RESTRICT"), index=True
     )
     previous_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"), index=True)
+    # The round's settings shown to respondents: who to contact, and the privacy notice (what is kept, who sees
+    # it, for how long), which the lead edits.
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(320), default="")
+    privacy_notice: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     pledge: Mapped[Pledge] = relationship()
@@ -99,6 +104,26 @@ class Response(Base):
 
     def __repr__(self) -> str:
         return f"<Response {self.reference} {self.status}>"
+
+
+class ReopenRequest(Base):
+    """A respondent's request that the lead re-open a submitted report, with the reason they gave."""
+
+    __tablename__ = "reopen_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+
+    response: Mapped[Response] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ReopenRequest {self.response_id} {'resolved' if self.resolved_at else 'open'}>"
 
 
 class SectionState(Base):
