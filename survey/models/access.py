@@ -35,18 +35,24 @@ class Invitation(Base):
         return f"<Invitation {self.id} contact={self.contact_id}>"
 
 
-class RespondentSession(Base):
-    """A server-side session opened by an invitation link; revoking it signs the browser out."""
-
-    __tablename__ = "respondent_sessions"
+class SessionColumns:
+    """What every server-side session row holds: the SHA-256 of its cookie token and its life (idle expiry,
+    revocation)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class RespondentSession(SessionColumns, Base):
+    """A server-side session opened by an invitation link; revoking it signs the browser out."""
+
+    __tablename__ = "respondent_sessions"
+
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
 
     invitation: Mapped[Invitation] = relationship()
 
@@ -72,18 +78,12 @@ class User(Base):
         return f"<User {self.email} {self.role}>"
 
 
-class StaffSession(Base):
+class StaffSession(SessionColumns, Base):
     """A server-side staff session: the cookie holds its token, so signing out or revoking ends it everywhere."""
 
     __tablename__ = "staff_sessions"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    expires_at: Mapped[datetime]
-    revoked_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
 

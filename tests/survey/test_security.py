@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
 from survey import create_app
 from survey.security import request_limit_bytes
 from tests.answers import answers_for
+from tests.conftest import serving
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -22,13 +20,8 @@ pytestmark = pytest.mark.usefixtures("db")
 def https_app_url(app_config: dict[str, object]) -> Iterator[str]:
     """A second app on the test database configured as production is: https public address, one trusted proxy."""
     config = dict(app_config, BASE_URL="https://pledge.example", PROXY_HOPS=1, SESSION_COOKIE_SECURE=True)
-    application: Flask = create_app(config)
-    server = make_server("127.0.0.1", 0, application, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(5)
+    with serving(create_app(config)) as url:
+        yield url
 
 
 def _proxied(base_url: str) -> httpx.Client:
