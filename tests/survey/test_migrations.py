@@ -6,11 +6,13 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
@@ -42,11 +44,18 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def test_upgrade_from_empty_matches_the_models_and_downgrades(empty_database: str) -> None:
-    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": empty_database})
+@contextmanager
+def migrations(url: str) -> Iterator[Config]:
+    """Alembic's configuration for the app's migrations on this database, inside an app context."""
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         config = app.extensions["migrate"].migrate.get_config(str(ROOT / "migrations"))
         config.attributes["configure_logger"] = False
+        yield config
+
+
+def test_upgrade_from_empty_matches_the_models_and_downgrades(empty_database: str) -> None:
+    with migrations(empty_database) as config:
         command.upgrade(config, "head")
         engine = create_engine(empty_database)
         with engine.connect() as conn:
@@ -67,10 +76,7 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades(empty_database: st
 
 def test_section_states_move_from_the_json_map_to_rows_and_back(empty_database: str) -> None:
     """0002 carries each response's section map over as rows (and its downgrade puts the map back)."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": empty_database})
-    with app.app_context():
-        config = app.extensions["migrate"].migrate.get_config(str(ROOT / "migrations"))
-        config.attributes["configure_logger"] = False
+    with migrations(empty_database) as config:
         command.upgrade(config, "0001")
         engine = create_engine(empty_database)
         now = "2026-11-30 10:00:00"
@@ -107,10 +113,7 @@ def _seed_0001(conn, now: str) -> None:
 
 def test_decisions_move_to_code_decisions_and_states_are_checked(empty_database: str) -> None:
     """0003 turns each code's recorded decision into a code_decisions row, and refuses states no enum names."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": empty_database})
-    with app.app_context():
-        config = app.extensions["migrate"].migrate.get_config(str(ROOT / "migrations"))
-        config.attributes["configure_logger"] = False
+    with migrations(empty_database) as config:
         command.upgrade(config, "0002")
         engine = create_engine(empty_database)
         now = "2026-11-30 10:00:00"
