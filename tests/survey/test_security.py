@@ -9,7 +9,10 @@ import httpx
 import pytest
 
 from survey import create_app
+from survey.models import Response
 from survey.security import request_limit_bytes
+from survey.services import responses
+from survey.validate import count_words
 from tests.answers import answers_for
 from tests.conftest import serving
 
@@ -111,15 +114,29 @@ def test_too_many_form_fields_are_refused(client) -> None:
     assert refused.status_code == 413
 
 
-def test_the_largest_legitimate_section_is_accepted(client, factory) -> None:
-    """Three answers at the full limit, each character four bytes of UTF-8 (percent-encoded on the wire)."""
+def test_the_largest_legitimate_section_is_accepted(client, factory, db) -> None:
+    """The largest section (commitment 2: three long answers, the measures and the table) with every long answer
+    at its character cap and word limit, each character four bytes of UTF-8 (percent-encoded on the wire)."""
     rnd = factory.round()
     resp = factory.response(rnd, factory.organisation())
     client.get(factory.invite(resp))
-    url = f"/respond/{resp.id}/sections/commitment-1"
+    url = f"/respond/{resp.id}/sections/commitment-2"
     client.get(url)
-    data = answers_for("commitment-1")
-    for key in ("actions", "impact", "challenges"):
-        data[key] = "😀" * 20000
+    data = answers_for("commitment-2")
+    section = responses.questionnaire_for(db.session.get(Response, resp.id), first_report=True).section("commitment-2")
+    long_texts = [q for q in section.questions if q.type == "long_text"]
+    assert [q.key for q in long_texts] == ["actions", "impact", "challenges"]
+    for q in long_texts:
+        word = "😀" * (q.max_chars // q.max_words - 1)  # words and spaces fill the cap exactly
+        text = " ".join([word] * q.max_words)
+        data[q.key] = text + "😀" * (q.max_chars - len(text))
+        assert len(data[q.key]) == q.max_chars and count_words(data[q.key]) == q.max_words
     saved = client.post(url, data)
     assert saved.status_code == 302, saved.text[:500]
+
+
+def test_csrf_tokens_last_as_long_as_a_session(app) -> None:
+    """A token no longer outlives the session it belongs to (it never expired before)."""
+    from survey.config import SESSION_IDLE
+
+    assert app.config["WTF_CSRF_TIME_LIMIT"] == int(SESSION_IDLE.total_seconds())
