@@ -20,7 +20,7 @@ from wtforms.validators import ValidationError as FieldError
 
 from forms.base import Form, RevisionField, clean_choices, strip
 from survey.questionnaire import Question, Section
-from survey.validate import ValidationError, check_length, check_rate_row, clean_text, parse_count
+from survey.validate import ValidationError, check_length, check_rate_row, check_words, clean_text, parse_count
 
 
 class RequiredWhenCompleting:
@@ -38,16 +38,19 @@ class RequiredWhenCompleting:
             raise StopValidation()
 
 
-class MaxChars:
-    """Refuse text over the limit, naming the limit and the current length."""
+class TextLimits:
+    """Refuse text over its limit in words (what the live count shows), then over its character cap, each naming
+    the limit and the current count (one message: the words, when both are broken)."""
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
+    def __init__(self, max_chars: int, max_words: int | None = None) -> None:
+        self.max_chars = max_chars
+        self.max_words = max_words
 
     def __call__(self, form: SectionForm, field: Field) -> None:
-        """Raise the shared rule's message as a field error."""
+        """Raise the shared rules' message as a field error."""
         try:
-            check_length(field.data or "", self.limit)
+            check_words(field.data or "", self.max_words)
+            check_length(field.data or "", self.max_chars)
         except ValidationError as exc:
             raise FieldError(str(exc)) from None
 
@@ -126,9 +129,10 @@ def _fields_for(q: Question) -> dict[str, Field]:
     text_filters = [clean_text]
     kind = q.type
     if kind == "long_text":
-        return {q.key: TextAreaField(q.label, _required(q) + [MaxChars(q.max_chars)], filters=text_filters)}
+        limits = TextLimits(q.max_chars, q.max_words)
+        return {q.key: TextAreaField(q.label, _required(q) + [limits], filters=text_filters)}
     if kind == "short_text":
-        return {q.key: StringField(q.label, _required(q) + [MaxChars(q.max_chars)], filters=text_filters)}
+        return {q.key: StringField(q.label, _required(q) + [TextLimits(q.max_chars)], filters=text_filters)}
     if kind == "email":
         email = Email(message="Enter an email address in the correct format, like name@example.nhs.uk")
         return {q.key: EmailField(q.label, _required(q) + [email], filters=[clean_text, strip])}
@@ -164,6 +168,12 @@ def section_form_class(section: Section) -> type[SectionForm]:
     return type(f"{section.key.title().replace('-', '').replace('_', '')}Form", (SectionForm,), attrs)
 
 
+# Besides the form's own fields: the button pressed, and where a change begun elsewhere returns to (a page sent
+# from check your answers carries it through its POST).
+BUTTON_FIELD = "action"
+RETURN_FIELDS = ("return", "return_answer")
+
+
 def expected_field_names(form: SectionForm) -> set[str]:
     """The names a genuine submission of this form may carry."""
-    return {f.name for f in form} | {"action"}
+    return {f.name for f in form} | {BUTTON_FIELD, *RETURN_FIELDS}

@@ -34,10 +34,10 @@ class ConflictForm(Form):
         choices=[
             SelectChoice("mine", "Keep my version"),
             SelectChoice("theirs", "Keep my colleague's version"),
-            SelectChoice("merged", "Use the text below"),
+            SelectChoice("merged", "Save combined answer"),
         ],
     )
-    merged = TextAreaField("Merged answer", filters=[clean_text])
+    merged = TextAreaField("Combined answer", filters=[clean_text])
     seen_revision = RevisionField()
 
     def check_merge(self, question: Question) -> bool:
@@ -47,12 +47,30 @@ class ConflictForm(Form):
         if not question.is_free_text:
             self.choice.errors = ["Choose your version or your colleague's version for this answer"]
             return False
+        if not (self.merged.data or "").strip():
+            self.merged.errors = ["Enter the combined answer"]
+            return False
         try:
             check_length(self.merged.data or "", question.max_chars)
         except ValidationError as exc:
             self.merged.errors = [str(exc)]
             return False
         return True
+
+
+class ReopenRequestForm(Form):
+    """A request that the pledge team re-open a submitted report, with the reason."""
+
+    REASON_LIMIT = 2000
+
+    reason = TextAreaField(
+        "What do you need to change, and why?",
+        [
+            DataRequired("Enter what you need to change and why"),
+            Length(max=REASON_LIMIT, message=f"Your reason must be {REASON_LIMIT:,} characters or fewer"),
+        ],
+        filters=[clean_text, strip],
+    )
 
 
 class PrefillForm(Form):

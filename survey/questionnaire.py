@@ -42,8 +42,11 @@ class Question:
     choices: tuple[tuple[str, str], ...] = ()
     rows: tuple[tuple[str, str], ...] = ()
     columns: tuple[tuple[str, str], ...] = ()
-    words: int | None = None
+    # A long text's limit in words (None: none), and its character cap (0: none), words × CHARS_PER_WORD.
+    max_words: int | None = None
     max_chars: int = 0
+    # A definition shown under each choice, by choice value (the progress ratings).
+    choice_hints: tuple[tuple[str, str], ...] = ()
     commitment: int | None = None
     # A number table's rate rule: (count column, denominator column); the count needs a denominator above 0 and
     # may not exceed it (detentions of a population).
@@ -65,6 +68,18 @@ class Question:
         return f"{self.key}__{row}__{column}"
 
     @property
+    def input_id(self) -> str:
+        """The id of the question's first input, which a link to the question targets."""
+        if self.type == "number_table" and self.rows and self.columns:
+            return self.cell_field(self.rows[0][0], self.columns[0][0])
+        return self.key
+
+    @property
+    def anchor(self) -> str:
+        """The id of this answer on the pages that show a whole report (check your answers, the report)."""
+        return "answer-" + self.field_key.replace(".", "-")
+
+    @property
     def is_free_text(self) -> bool:
         """Whether answers to this question are tagged with themes."""
         return self.type in FREE_TEXT_TYPES
@@ -72,6 +87,10 @@ class Question:
     def choice_label(self, value: str) -> str:
         """The label shown for a stored choice value."""
         return dict(self.choices).get(value, value)
+
+    def choice_hint(self, value: str) -> str:
+        """The definition shown under a choice, or ""."""
+        return dict(self.choice_hints).get(value, "")
 
 
 @dataclass(frozen=True)
@@ -83,6 +102,11 @@ class Section:
     intro: str = ""
     commitment: int | None = None
     questions: tuple[Question, ...] = field(default_factory=tuple)
+
+    @property
+    def anchor(self) -> str:
+        """The id of this section's heading on the pages that show a whole report."""
+        return f"section-{self.key}"
 
 
 @dataclass(frozen=True)
@@ -118,6 +142,16 @@ def load_definition(name: str = "pledge-progress-v1") -> dict[str, Any]:
 # A character of a form field can take 12 bytes on the wire: 4 bytes of UTF-8, each percent-encoded as "%XX".
 WIRE_BYTES_PER_CHAR = 12
 FIELD_OVERHEAD_BYTES = 256
+# The character cap of a text limited in words, per word allowed (definitions may say otherwise in `limits`):
+# English averages six characters a word, so only abuse or a paste of something else reaches it.
+CHARS_PER_WORD = 20
+
+
+def max_chars(data: dict[str, Any], limits: dict[str, int]) -> int:
+    """A question's character cap: words × chars per word for a text limited in words, else its type's limit."""
+    if data["type"] == "long_text" and data.get("words"):
+        return int(data["words"]) * int(limits.get("chars_per_word", CHARS_PER_WORD))
+    return int(limits.get(data["type"], 0))
 
 
 def largest_form_bytes(definition: dict[str, Any]) -> int:
@@ -128,7 +162,7 @@ def largest_form_bytes(definition: dict[str, Any]) -> int:
         size = 0
         for q in section["questions"]:
             cells = max(len(q.get("rows") or ()), 1) * max(len(q.get("columns") or ()), 1)
-            chars = limits.get(q["type"], 0) or 40 * max(len(q.get("choices") or ()), 1)
+            chars = max_chars(q, limits) or 40 * max(len(q.get("choices") or ()), 1)
             size += cells * (chars * WIRE_BYTES_PER_CHAR + FIELD_OVERHEAD_BYTES)
         largest = max(largest, size)
     return largest
@@ -166,8 +200,9 @@ def _question(data: dict[str, Any], limits: dict[str, int], commitment: int | No
         choices=choices,
         rows=_pairs(data.get("rows")),
         columns=_pairs(data.get("columns")),
-        words=data.get("words"),
-        max_chars=limits.get(data["type"], 0),
+        max_words=data.get("words") if data["type"] == "long_text" else None,
+        max_chars=max_chars(data, limits),
+        choice_hints=tuple((str(k), str(v)) for k, v in (data.get("choice_hints") or {}).items()),
         commitment=commitment,
         rate=tuple(data["rate"]) if data.get("rate") else None,
     )

@@ -21,12 +21,39 @@ def clean_text(value: str | None) -> str | None:
     return _CONTROL.sub("", text)
 
 
+def plural(count: int, noun: str) -> str:
+    """A count and its noun: "1 word", "2,000 words"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def check_length(text: str, limit: int) -> None:
     """Refuse a text over `limit` characters, naming the limit and its current length."""
     if limit and len(text) > limit:
         raise ValidationError(
-            f"Your answer is {len(text):,} characters long. The limit is {limit:,} characters: "
-            f"shorten it by {len(text) - limit:,} characters. Your text has been kept so you can cut it."
+            f"Your answer is {len(text):,} characters long. The limit is {plural(limit, 'character')}: "
+            f"shorten it by {plural(len(text) - limit, 'character')}. Your text has been kept so you can cut it."
+        )
+
+
+# What JavaScript's \s matches: the NHS.UK character count splits on it to count words, and so do we.
+_JS_WHITESPACE = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+
+
+def count_words(text: str) -> int:
+    """The number of words as the NHS.UK character count's word mode counts them: runs between whitespace."""
+    return sum(1 for word in _JS_WHITESPACE.split(text) if word)
+
+
+def check_words(text: str, limit: int | None) -> None:
+    """Refuse a text over `limit` words, naming the limit and its current count; "You have N words too many" is
+    what the live count (nhsuk-frontend's character count) says of the same text."""
+    if not limit:
+        return
+    words = count_words(text)
+    if words > limit:
+        raise ValidationError(
+            f"Your answer is {plural(words, 'word')} long. The limit is {plural(limit, 'word')}. "
+            f"You have {plural(words - limit, 'word')} too many. Your text has been kept so you can shorten it."
         )
 
 

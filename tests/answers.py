@@ -67,3 +67,33 @@ def submit_report(client, factory, rnd, organisation: str | None = None, changes
     reply = client.post(f"/respond/{resp.id}/check", {"confirm": "y", "full_name": "Ada Obi"})
     assert reply.status_code == 302 and reply.headers["location"].endswith("/confirmation")
     return resp
+
+
+_PROSE = (
+    "We co-produced the plan with faith groups and people with lived experience of detention",
+    "the board reviews detention rates by ethnicity every quarter",
+    "community advocates now join ward rounds on two of our acute wards",
+    "staff shortages and limited capacity slowed the roll-out in the second half of the year",
+    "we published our first ethnicity data dashboard and shared it with partners",
+)
+
+
+def long_answer(words: int, paragraphs: int = 4, label: str = "") -> str:
+    """A multi-paragraph answer of exactly `words` words (split on whitespace, as the live count counts), its
+    paragraphs separated by blank lines; `label` starts it so answers can be told apart."""
+    vocabulary = " ".join(_PROSE).split()
+    pool = ([label] if label else []) + [vocabulary[i % len(vocabulary)] for i in range(words)]
+    pool = pool[:words]
+    size = -(-len(pool) // paragraphs)
+    return "\n\n".join(" ".join(pool[i : i + size]) + "." for i in range(0, len(pool), size))
+
+
+def full_length_changes(words: int = 450) -> dict[str, Answers]:
+    """Every commitment's three long answers at `words` words, several paragraphs each: a full-length report."""
+    return {
+        f"commitment-{n}": {
+            key: long_answer(words, 4, f"{key.title()}-of-commitment-{n}")
+            for key in ("actions", "impact", "challenges")
+        }
+        for n in range(1, 8)
+    }

@@ -6,14 +6,26 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    g,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.questionnaire import SectionForm, expected_field_names, section_form_class
-from forms.respond import ConflictForm, DeclarationForm, PrefillForm, SignOutForm
+from forms.respond import ConflictForm, DeclarationForm, PrefillForm, ReopenRequestForm, SignOutForm
 from survey.extensions import db
 from survey.models import Response
-from survey.questionnaire import Questionnaire, Section
+from survey.questionnaire import Question, Questionnaire, Section
 from survey.services import access, responses
 from survey.services.tagging import after_submission
 
@@ -59,7 +71,37 @@ def get_section_or_404(key: str) -> Section:
     return section
 
 
-def _next_url(questionnaire: Questionnaire, section: Section, response_id: int) -> str:
+# Where a change begun on another page returns to, by the marker its links carry (`?return=check`): the view's
+# own name, never a URL taken from the request, so a forged marker cannot redirect anywhere else.
+RETURN_TARGETS = {"check": ".check"}
+SAVED_CATEGORY = "saved:"  # a flash shown beside the answer it names (the rest of the category), not at the top
+Returning = tuple[str, Question | None]
+
+
+def _returning(section: Section) -> Returning | None:
+    """The known page this section was opened from to change an answer, and that answer's question, or None."""
+    target = request.values.get("return")
+    if target not in RETURN_TARGETS:
+        return None
+    key = request.values.get("return_answer")
+    return target, next((q for q in section.questions if q.key == key), None)
+
+
+def _saved(section: Section, returning: Returning) -> None:
+    """Flash "saved" for the page returned to, to be shown beside the changed answer (or its section)."""
+    question = returning[1]
+    if question is None:
+        flash(f"Your answers to {section.title} have been saved.", SAVED_CATEGORY + section.anchor)
+    else:
+        flash(f"Your answer to “{question.label}” has been saved.", SAVED_CATEGORY + question.anchor)
+
+
+def _next_url(questionnaire: Questionnaire, section: Section, response_id: int, returning: Returning | None) -> str:
+    """Where Save and continue leads: back to the page a change began on, at its answer; else the next section."""
+    if returning is not None:
+        target, question = returning
+        anchor = question.anchor if question is not None else section.anchor
+        return url_for(RETURN_TARGETS[target], response_id=response_id, _anchor=anchor)
     keys = [s.key for s in questionnaire.sections]
     position = keys.index(section.key)
     if position + 1 < len(keys):
@@ -76,13 +118,41 @@ def _reject_forged_fields(form: SectionForm) -> None:
 @bp.get("/<int:response_id>/")
 @respondent_required
 def task_list(response_id: int) -> str:
-    """The report's sections with their statuses."""
+    """The report's sections with their statuses, who last saved each, and answers a colleague replaced."""
     statuses = responses.section_statuses(g.questionnaire, g.response)
+    replaced = responses.unseen_replacements(response_id, g.contact.id)
+    if replaced:
+        responses.mark_replacements_seen(response_id, g.contact.id, replaced)  # each notice is shown once
+        db.session.commit()
     return render_template(
         "respond/task_list.html",
         statuses=statuses,
         completed=sum(1 for s in statuses.values() if s == "completed"),
         conflicts=responses.open_conflicts(response_id, g.contact.id),
+        last_saves=responses.last_saves(g.questionnaire, response_id),
+        replaced=replaced,
+    )
+
+
+@bp.get("/<int:response_id>/start")
+@respondent_required
+def start(response_id: int) -> str:
+    """The start page: what the report covers, what you need, the deadline, who to ask; Start now."""
+    from survey.blueprints.public import render_static  # not at the top: public imports this module
+
+    rnd, q = g.response.round, g.questionnaire
+    return render_static(
+        "respond/start.html",
+        round_id=rnd.id,
+        round_name=rnd.name,
+        deadline=rnd.deadline,
+        contact_name=rnd.contact_name,
+        contact_email=rnd.contact_email,
+        questionnaire=(q.key, q.version),
+        commitments=tuple((s.commitment, s.intro) for s in q.sections if s.commitment),
+        ratings=tuple(label for _, label in getattr(q.question("c1.progress"), "choices", ())),
+        measures=tuple(label for _, label in getattr(q.question("c2.measures"), "choices", ())),
+        groups=tuple(label for _, label in getattr(q.question("c2.ethnicity_counts"), "rows", ())),
     )
 
 
@@ -97,6 +167,7 @@ def section(response_id: int, key: str) -> str | WerkzeugResponse:
             responses.refuse_late_save(g.response, sec, form_class().values(), g.contact.id)
         return redirect(url_for(".report", response_id=response_id))
     answers = responses.answers_by_key(response_id)
+    returning = _returning(sec)
     defaults = {q.key: responses.prefill_value(q, g.response.organisation, g.contact) for q in sec.questions}
     form = form_class() if request.method == "POST" else form_class(data=responses.form_data(sec, answers, defaults))
     if request.method == "POST":
@@ -112,7 +183,9 @@ def section(response_id: int, key: str) -> str | WerkzeugResponse:
             if not form.completing:
                 flash("Your answers have been saved. You can come back to this section at any time.")
                 return redirect(url_for(".task_list", response_id=response_id))
-            return redirect(_next_url(g.questionnaire, sec, response_id))
+            if returning is not None:
+                _saved(sec, returning)
+            return redirect(_next_url(g.questionnaire, sec, response_id, returning))
     offer_prefill = g.previous_id is not None and not any(q.field_key in answers for q in sec.questions)
     return render_template(
         "respond/section.html",
@@ -121,6 +194,7 @@ def section(response_id: int, key: str) -> str | WerkzeugResponse:
         answers=answers,
         previous=db.session.get(Response, g.previous_id) if offer_prefill else None,
         prefill_form=PrefillForm(),
+        returning=returning,
     )
 
 
@@ -197,12 +271,15 @@ def check(response_id: int) -> str | WerkzeugResponse:
             db.session.commit()
             after_submission(response_id)  # only once the submission is committed
             return redirect(url_for(".confirmation", response_id=response_id))
+    flashes = get_flashed_messages(with_categories=True)
     return render_template(
         "respond/check.html",
         form=form,
         missing=missing,
         error=error,
         answers=responses.answers_by_key(response_id),
+        saved={c.removeprefix(SAVED_CATEGORY): m for c, m in flashes if c.startswith(SAVED_CATEGORY)},
+        notices=[m for c, m in flashes if not c.startswith(SAVED_CATEGORY)],
     )
 
 
@@ -212,14 +289,60 @@ def confirmation(response_id: int) -> str | WerkzeugResponse:
     """The reference number after submission."""
     if g.response.status != "submitted":
         return redirect(url_for(".task_list", response_id=response_id))
-    return render_template("respond/confirmation.html")
+    return render_template(
+        "respond/confirmation.html", reopen_form=ReopenRequestForm(), reopen=responses.open_reopen_request(response_id)
+    )
 
 
 @bp.get("/<int:response_id>/report")
 @respondent_required
 def report(response_id: int) -> str:
-    """The whole report, read-only and printable."""
-    return render_template("respond/report.html", answers=responses.answers_by_key(response_id))
+    """The whole report, read-only and printable (a draft until it is submitted)."""
+    submitted = g.response.status == "submitted"
+    return render_template(
+        "respond/report.html",
+        answers=responses.answers_by_key(response_id),
+        reopen_form=ReopenRequestForm() if submitted else None,
+        reopen=responses.open_reopen_request(response_id) if submitted else None,
+    )
+
+
+@bp.route("/<int:response_id>/reopen-request", methods=["GET", "POST"])
+@respondent_required
+def reopen_request(response_id: int) -> str | WerkzeugResponse:
+    """Ask the pledge team to re-open a submitted report, saying why."""
+    if g.response.status != "submitted":
+        return redirect(url_for(".task_list", response_id=response_id))
+    form = ReopenRequestForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            responses.request_reopen(g.response, g.contact.id, form.reason.data)
+        except responses.ResponseError as exc:  # a colleague asked a moment ago, or the report was re-opened
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            flash("Your request to re-open this report has been sent to the pledge team.")
+            return redirect(url_for(".confirmation", response_id=response_id))
+    return render_template(
+        "respond/reopen_request.html", form=form, error=error, reopen=responses.open_reopen_request(response_id)
+    )
+
+
+@bp.get("/<int:response_id>/answers/<key>/history")
+@respondent_required
+def answer_history(response_id: int, key: str) -> str:
+    """Every save of one answer (`key` is its field key): who, when, what became of it, and the value."""
+    question = g.questionnaire.question(key)
+    found = responses.answer_history(response_id, key)
+    if question is None or found is None:
+        abort(404)
+    answer, revisions = found
+    sec = next(s for s in g.questionnaire.sections if question in s.questions)
+    return render_template(
+        "respond/history.html", question=question, section=sec, answer=answer, revisions=revisions
+    )
 
 
 @bp.post("/sign-out")
@@ -230,6 +353,7 @@ def sign_out() -> WerkzeugResponse:
         access.end_session(respondent.session_id)
         db.session.commit()
     session.clear()
+    flash("You have signed out. Open the link in your invitation email to continue.")
     return redirect(url_for("public.index"))
 
 

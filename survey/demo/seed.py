@@ -29,6 +29,21 @@ ROUNDS = (
 CURRENT_SUBMITTED = 14
 CURRENT_DRAFTS = 11
 PREVIOUS_MISSING = 5  # organisations that did not report in round 1 ("28 of 33")
+# The round settings respondents see: the pledge team contact and the round's privacy notice (the lead's own words).
+ROUND_SETTINGS = {
+    "contact_name": "Joy Adebayo",
+    "contact_email": "pledge-team@pledge.example",
+    "privacy_notice": (
+        "The pledge team keeps the name, role and email address of each person invited to report, every version "
+        "of your organisation's answers, and a record of who saved each answer and when.\n\n"
+        "Your colleagues with their own links can see your report while it is being written. Once it is "
+        "submitted, the pledge lead and two reviewers read it to code its themes. It is published, and quoted, "
+        "only as you chose in the publication section.\n\n"
+        "Reports are kept for 6 years after the round closes so that rounds can be compared; contact details "
+        "for 2 years after the last round a person was invited to. To see, correct or delete what we hold "
+        "about you, email pledge-team@pledge.example."
+    ),
+}
 
 
 def _organisations(pledge: Pledge) -> list[Organisation]:
@@ -92,11 +107,22 @@ def _round(
 ) -> tuple[Round, bool]:
     found = db.session.scalar(select(Round).where(Round.pledge_id == pledge.id, Round.number == number))
     if found is not None:
+        for setting, value in ROUND_SETTINGS.items():  # a demo seeded before the settings existed
+            if not getattr(found, setting):
+                setattr(found, setting, value)
         return found, False
     previous = db.session.scalar(select(Round).where(Round.pledge_id == pledge.id, Round.number == number - 1))
     questionnaire = pledges.ensure_questionnaire(pledge)
     rnd = rounds.create_round(
-        pledge, number, name, opens, deadline, questionnaire=questionnaire, previous=previous, organisations=orgs
+        pledge,
+        number,
+        name,
+        opens,
+        deadline,
+        questionnaire=questionnaire,
+        previous=previous,
+        organisations=orgs,
+        **ROUND_SETTINGS,
     )
     rnd.closed_at = utcnow() if closed else None
     return rnd, True

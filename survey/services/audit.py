@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from survey.extensions import db
 from survey.models import AuditEvent
 
@@ -30,3 +32,15 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def events(action: str, *, target_type: str, target_id: int) -> list[AuditEvent]:
+    """The events of one kind about one row, oldest first."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.target_type == target_type, AuditEvent.target_id == target_id)
+            .where(AuditEvent.action == action)
+            .order_by(AuditEvent.id)
+        )
+    )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, NoReturn
 
 from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from survey.extensions import db
@@ -20,6 +21,7 @@ from survey.models import (
     Contact,
     Organisation,
     QuestionnaireVersion,
+    ReopenRequest,
     Response,
     Round,
     SectionState,
@@ -320,8 +322,10 @@ def _save_section_once(
         changed += did_change
         if conflict is not None:
             conflicts.append(conflict)
-    status = "completed" if completing and not conflicts else "in_progress"
-    _touch(response, section.key, status, contact_id)
+    if changed or not conflicts:
+        _touch(response, section.key, "completed" if completing and not conflicts else "in_progress", contact_id)
+    # A save that only kept conflicts changed nothing in the report: the section keeps its status (a completed
+    # section stays completed while the person compares the versions, and after).
     if changed or conflicts:
         audit.record(
             "answers.saved",
@@ -412,10 +416,147 @@ def resolve_conflict(
         return False
     kept.outcome = "resolved"
     if value != answer.value:
+        replaced_contact_id = answer.updated_by_id
         _write(answer, q, value, contact_id)
-    _touch(response, section.key, "in_progress", contact_id)
+        if replaced_contact_id is not None and replaced_contact_id != contact_id:
+            # The colleague whose applied answer this replaces is told on their next visit to the task list.
+            audit.record(
+                "answer.replaced",
+                actor_type="contact",
+                actor_id=contact_id,
+                target_type="response",
+                target_id=response.id,
+                answer_id=answer.id,
+                field_key=answer.field_key,
+                replaced_contact_id=replaced_contact_id,
+            )
+    # The section keeps its status: a save that only kept conflicts did not change it, so a completed section
+    # stays completed while the person compares, and after (however many of its answers they compare).
+    response.last_activity_at = utcnow()
     db.session.flush()
     return True
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """A colleague replaced this person's applied answer while resolving a conflict."""
+
+    event_id: int
+    field_key: str
+    by: str
+    at: datetime
+
+
+def unseen_replacements(response_id: int, contact_id: int) -> list[Replacement]:
+    """Answers of this person's that a colleague replaced through a conflict, not yet shown to them."""
+    events = audit.events("answer.replaced", target_type="response", target_id=response_id)
+    mine = [e for e in events if e.details.get("replaced_contact_id") == contact_id]
+    if not mine:
+        return []
+    seen = {
+        e.details.get("event_id")
+        for e in audit.events("answer.replaced.seen", target_type="response", target_id=response_id)
+        if e.actor_id == contact_id
+    }
+    mine = [e for e in mine if e.id not in seen]
+    if not mine:
+        return []
+    rows = db.session.execute(select(Contact.id, Contact.name).where(Contact.id.in_({e.actor_id for e in mine})))
+    names = {contact_id: name for contact_id, name in rows}
+    return [
+        Replacement(e.id, e.details.get("field_key", ""), names.get(e.actor_id, "A colleague"), e.at) for e in mine
+    ]
+
+
+def mark_replacements_seen(response_id: int, contact_id: int, replacements: list[Replacement]) -> None:
+    """Record that these notices were shown, so each is shown once; the caller commits."""
+    for r in replacements:
+        audit.record(
+            "answer.replaced.seen",
+            actor_type="contact",
+            actor_id=contact_id,
+            target_type="response",
+            target_id=response_id,
+            event_id=r.event_id,
+        )
+
+
+@dataclass(frozen=True)
+class LastSave:
+    """Who last saved an answer of a section, and when."""
+
+    name: str
+    at: datetime
+
+
+def last_saves(questionnaire: Questionnaire, response_id: int) -> dict[str, LastSave]:
+    """Per section key, the latest applied save of any of its answers and who made it (one query)."""
+    rows = db.session.execute(
+        select(Answer.field_key, Answer.updated_at, Contact.name)
+        .join(Contact, Answer.updated_by_id == Contact.id)
+        .where(Answer.response_id == response_id)
+    )
+    by_field = {field_key: (at, name) for field_key, at, name in rows}
+    result: dict[str, LastSave] = {}
+    for section in questionnaire.sections:
+        saves = [by_field[q.field_key] for q in section.questions if q.field_key in by_field]
+        if saves:
+            at, name = max(saves, key=lambda s: s[0])
+            result[section.key] = LastSave(name, at)
+    return result
+
+
+def answer_history(response_id: int, field_key: str) -> tuple[Answer, list[AnswerRevision]] | None:
+    """An answer of this response and every revision of it, oldest first, with who saved each; None if absent."""
+    answer = db.session.scalar(select(Answer).where(Answer.response_id == response_id, Answer.field_key == field_key))
+    if answer is None:
+        return None
+    revisions = db.session.scalars(
+        select(AnswerRevision)
+        .where(AnswerRevision.answer_id == answer.id)
+        .options(selectinload(AnswerRevision.contact))
+        .order_by(AnswerRevision.id)
+    )
+    return answer, list(revisions)
+
+
+REOPEN_REASON_LIMIT = 2000
+
+
+def open_reopen_request(response_id: int) -> ReopenRequest | None:
+    """The response's request to re-open that the pledge team has not dealt with yet, if any."""
+    return db.session.scalar(
+        select(ReopenRequest)
+        .where(ReopenRequest.response_id == response_id, ReopenRequest.resolved_at.is_(None))
+        .order_by(ReopenRequest.id.desc())
+        .limit(1)
+    )
+
+
+def request_reopen(response: Response, contact_id: int, reason: str) -> ReopenRequest:
+    """Ask the pledge team to re-open a submitted report: one open request per report at a time; flushes."""
+    # Lock the response row so two colleagues asking at the same moment make one request, not two.
+    db.session.execute(
+        select(Response.id).where(Response.id == response.id).with_for_update()
+    )
+    db.session.refresh(response)
+    if response.status != "submitted":
+        raise ResponseError("Only a submitted report can be re-opened.")
+    if open_reopen_request(response.id) is not None:
+        raise ResponseError("A request to re-open this report has already been sent.")
+    request = ReopenRequest(response_id=response.id, contact_id=contact_id, reason=reason)
+    db.session.add(request)
+    db.session.flush()
+    audit.record(
+        "response.reopen_requested",
+        actor_type="contact",
+        actor_id=contact_id,
+        target_type="response",
+        target_id=response.id,
+        request_id=request.id,
+    )
+    db.session.flush()
+    return request
 
 
 def section_states(response_id: int) -> dict[str, SectionState]:

@@ -28,8 +28,13 @@ def create_round(
     questionnaire: QuestionnaireVersion,
     previous: Round | None = None,
     organisations: Sequence[Organisation] | None = None,
+    contact_name: str = "",
+    contact_email: str = "",
+    privacy_notice: str = "",
 ) -> Round:
-    """Create a round and one not-started response, with its reference, per expected organisation; flushes."""
+    """Create a round and one not-started response, with its reference, per expected organisation; flushes.
+
+    The contact and privacy notice are shown to respondents; empty, the pages use the service's defaults."""
     rnd = Round(
         pledge=pledge,
         number=number,
@@ -38,6 +43,9 @@ def create_round(
         deadline=deadline,
         questionnaire=questionnaire,
         previous_round=previous,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        privacy_notice=privacy_notice,
     )
     if organisations is None:
         organisations = expected_organisations(pledge)

@@ -16,6 +16,7 @@ from urllib.parse import quote_plus
 
 import pytest
 from flask_wtf import FlaskForm
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 
 import forms.auth
@@ -237,6 +238,26 @@ def sign_out_target(client, factory, db) -> Target:
     return Target(client, page, "/respond/sign-out", action="/respond/sign-out", restore=sign_in_again)
 
 
+def reopen_target(client, factory, db) -> Target:
+    """The request to re-open a submitted report, on its confirmation page; the request is removed after each
+    success so the form is offered again."""
+    from survey.models import ReopenRequest, utcnow
+
+    resp = factory.response(factory.round(), factory.organisation())
+    link = factory.invite(resp)
+    resp.status, resp.submitted_at = "submitted", utcnow()
+    db.session.commit()
+    client.get(link)
+    url = f"/respond/{resp.id}/reopen-request"
+
+    def withdraw() -> None:
+        db.session.execute(sa_delete(ReopenRequest))
+        db.session.commit()
+
+    return Target(client, f"/respond/{resp.id}/confirmation", url, action=url, valid={"reason": "A reason"},
+                  restore=withdraw)
+
+
 def staff_target(client, lead, submitted, db, which: str) -> Target:
     """Staff log-in, log-out and the lead's re-tag button (a round with one submitted report)."""
     submitted.response()  # commits the round too: an open transaction here would lock SQLite for the server
@@ -262,6 +283,7 @@ COVERED = {
     forms.respond.PrefillForm: "prefill, prefill:later",
     forms.respond.ConflictForm: "conflict_target",
     forms.respond.SignOutForm: "sign_out_target",
+    forms.respond.ReopenRequestForm: "reopen_target",
     forms.auth.LoginForm: "login",
     forms.auth.LogoutForm: "logout",
     forms.manage.RetagForm: "retag",
@@ -291,6 +313,10 @@ def test_conflict_form_never_answers_malformed_input_with_a_server_error(browser
 
 def test_sign_out_never_answers_malformed_input_with_a_server_error(client, factory, db):
     assert_no_server_errors(sign_out_target(client, factory, db))
+
+
+def test_reopen_request_never_answers_malformed_input_with_a_server_error(client, factory, db):
+    assert_no_server_errors(reopen_target(client, factory, db))
 
 
 @pytest.mark.parametrize("which", STAFF)

@@ -8,13 +8,13 @@ from survey.models import Answer, AnswerRevision, Response
 from tests.answers import fill_in_report
 
 
-def test_invitation_opens_task_list(client, factory, db):
+def test_invitation_opens_start_page_then_task_list(client, factory, db):
     rnd = factory.round()
     resp = factory.response(rnd, factory.organisation("Northmoor NHS Trust"))
     link = factory.invite(resp)
     r = client.get(link)
     assert r.status_code == 302
-    assert r.headers["location"] == f"/respond/{resp.id}/"
+    assert r.headers["location"] == f"/respond/{resp.id}/start"  # the start page first (issue 14, item 6)
     assert r.headers["Referrer-Policy"] == "no-referrer"
     cookie = r.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie

@@ -154,13 +154,15 @@ def _character_count(
     label_size: str | None = None,
     hint_text: str | None = None,
     error: str | None = None,
+    maxwords: int | None = None,
 ) -> dict[str, Any]:
     return {
         "id": id_,
         "name": name,
         "label": {"text": label_text, "size": label_size},
         "value": value,
-        "maxlength": maxlength,
+        "maxlength": None if maxwords else maxlength,
+        "maxwords": maxwords,
         "threshold": threshold,
         "rows": rows,
         "hint": _text(hint_text),
@@ -179,12 +181,17 @@ def _choices(
     hint_text: str | None = None,
     error: str | None = None,
     classes: str = "",
+    item_hints: dict[str, str] | None = None,
 ) -> dict[str, Any]:
+    hints = item_hints or {}
     return {
         "idPrefix": id_prefix,
         "name": name,
         "fieldset": {"legend": {"text": legend, "size": legend_size, "classes": legend_classes}},
-        "items": [{"value": value, "text": text, "checked": checked} for value, text, checked in items],
+        "items": [
+            {"value": value, "text": text, "checked": checked, "hint": _text(hints.get(value))}
+            for value, text, checked in items
+        ],
         "hint": _text(hint_text),
         "errorMessage": _text(error),
         "classes": classes,
@@ -207,8 +214,8 @@ def _header(service_name: str, href: str) -> dict[str, Any]:
     return {"service": {"text": service_name, "href": href}}
 
 
-def _footer(link_href: str, link_text: str, copyright: str) -> dict[str, Any]:
-    return {"meta": {"items": [{"href": link_href, "text": link_text}]}, "copyright": {"text": copyright}}
+def _footer(links: list[tuple[str, str]], copyright: str) -> dict[str, Any]:
+    return {"meta": {"items": [{"href": href, "text": text} for href, text in links]}, "copyright": {"text": copyright}}
 
 
 # Lean macro name -> (package component, package macro, lean arguments -> package params).
@@ -303,6 +310,18 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
         },
     ),
     ("character_count", ("other", "other", "Anything else?", "", 100), {"error": TRICKY}),
+    # Word mode: the limit in words (the package's `maxwords`), with the character cap given too, as the
+    # respondent pages call it.
+    (
+        "character_count",
+        ("actions", "actions", "What have you done?", "Line one\n\nLine two", 15000),
+        {"maxwords": 750, "rows": 10, "label_size": "s", "hint_text": "The actions your organisation has taken."},
+    ),
+    (
+        "character_count",
+        ("impact", "impact", TRICKY, TRICKY_LONG),
+        {"maxwords": 500, "threshold": 75, "error": "Your answer is 512 words long. The limit is 500 words."},
+    ),
     # A definition without a limit for long_text gives max_chars 0, which means no limit.
     ("character_count", ("story", "story", "Tell us more", "Some text"), {"threshold": 75, "label_size": "s"}),
     (
@@ -341,6 +360,22 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
         {"legend_size": "s", "error": TRICKY},
     ),
     ("choices", ("checkboxes", "one", "one", "Only one", [("a", "A", False)]), {}),
+    # A hint under each choice (the progress ratings' definitions), on some choices or all.
+    (
+        "choices",
+        ("radios", "progress", "progress", "How would you rate your progress?", SCALE),
+        {"legend_size": "s", "item_hints": {"1": "We have not begun.", "2": TRICKY_LONG, "3": "Part of normal work."}},
+    ),
+    (
+        "choices",
+        ("radios", "rating", "rating", "Rating", SCALE),
+        {"item_hints": {"2": "Only the second"}, "error": "Select a rating", "hint_text": "Choose one."},
+    ),
+    (
+        "choices",
+        ("checkboxes", "partners", "partners", "Who?", MULTI),
+        {"item_hints": {"staff": "Including bank staff", "community": TRICKY}},
+    ),
     ("error_summary", ([("Enter your name", "#respondent_name")],), {}),
     (
         "error_summary",
@@ -360,10 +395,24 @@ CASES: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("header", (TRICKY_LONG, "/a?b=1&c=<2>\"'"), {}),
     (
         "footer",
-        ("/", "About this service", "Pledge to reduce ethnic inequalities in mental health systems"),
+        ([("/", "About this service")], "Pledge to reduce ethnic inequalities in mental health systems"),
         {},
     ),
-    ("footer", ("/about?x=1&y=<2>\"'", TRICKY, TRICKY_LONG), {}),
+    (
+        "footer",
+        (
+            [
+                ("/", "About this service"),
+                ("/privacy", "Privacy notice"),
+                ("/accessibility", "Accessibility statement"),
+                ("/cookies", "Cookies"),
+            ],
+            "Pledge to reduce ethnic inequalities in mental health systems",
+        ),
+        {},
+    ),
+    ("footer", ([("/about?x=1&y=<2>\"'", TRICKY), ("/cookies", TRICKY_LONG)], TRICKY_LONG), {}),
+    ("footer", ([], "No links"), {}),
 ]
 
 

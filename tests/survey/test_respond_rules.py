@@ -58,11 +58,11 @@ def test_answer_over_the_limit_names_limit_and_length_and_keeps_text(started, db
     client.get(url)
     client.post(url, {"action": "later", "actions": "Saved earlier"})
     client.get(url)
-    pasted = "Forty pages from Word. " * 1000  # 23,000 characters
+    pasted = "Forty pages from Word. " * 1000  # 4,000 words, 23,000 characters
     r = client.post(url, {"action": "later", "actions": pasted, "rev__actions": "1"})
     assert r.status_code == 200
     [message] = errors(r.text)
-    assert "23,000 characters long" in message and "limit is 20,000 characters" in message
+    assert "4,000 words long" in message and "limit is 750 words" in message
     assert pasted.strip() in r.text  # still in the box to be cut
     assert answer(db, resp, "c1.actions").value == "Saved earlier"  # nothing saved is lost
 
