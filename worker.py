@@ -1,10 +1,15 @@
-"""The RQ worker: `python worker.py` builds the app, loads the tagging pipeline, sweeps, then works the queues.
+"""The RQ worker: `python worker.py` builds the app, warms every job kind (the tagging pipelines), sweeps, then
+works the queues.
 
-The pipeline and the mappers are ready before RQ forks a work horse per job, so every horse starts warm and
-shares the parent's memory; the engine's pool is disposed so no connection crosses a fork.
+What the kinds need (a codebook's pipeline) and the mappers are ready before RQ forks a work horse per job, so every
+horse starts warm and shares the parent's memory; the engine's pool is disposed so no connection crosses a fork.
 
 Between jobs the worker sweeps again every `--sweep-interval` seconds (`WORKER_SWEEP_INTERVAL`, default 60), so
-tagging lost with a dead worker or an unreachable Redis is queued again without waiting for a restart.
+work of any kind lost with a dead worker or an unreachable Redis is queued again without waiting for a restart.
+
+The worker runs the kinds its imports register (tagging's below); `--job-module` (`PLEDGE_EXTRA_JOB_MODULES`,
+comma-separated) imports more modules before the first fork, for kinds or batch hooks that live elsewhere: the
+tests load a second kind and the pauses they kill a worker in.
 """
 
 from __future__ import annotations
@@ -24,18 +29,20 @@ from rq.queue import Queue
 from rq.worker import Worker
 from sqlalchemy.orm import configure_mappers
 
-from survey import create_app
+from survey import create_app, jobs, queue
 from survey.extensions import db
-from survey.services import jobs, tagging
+from survey.services import jobs as lifecycle
+from survey.services import tagging  # noqa: F401  (registers the kinds this worker runs: tag, retag)
 
 logger = logging.getLogger("worker")
 
 SWEEP_INTERVAL_ENV = "WORKER_SWEEP_INTERVAL"
 SWEEP_INTERVAL = 60.0
+JOB_MODULES_ENV = "PLEDGE_EXTRA_JOB_MODULES"
 
 
 class AppWorker(Worker):
-    """An RQ worker that runs each job inside the Flask app's context and sweeps for lost tagging between jobs.
+    """An RQ worker that runs each job inside the Flask app's context and sweeps for lost work between jobs.
 
     The sweep runs in the worker's own loop, in the parent process, rather than as a repeating job on RQ's
     scheduler: a job would wait in the queue behind the very batches it should judge (and a single busy worker
@@ -67,37 +74,45 @@ class AppWorker(Worker):
         return self.sweep_interval > 0 and time.monotonic() - self.swept_at >= self.sweep_interval
 
     def run_maintenance_tasks(self) -> None:
-        """RQ's maintenance when it is due, then the tagging sweep when it is due."""
+        """RQ's maintenance when it is due, then the sweep when it is due."""
         if super().should_run_maintenance_tasks:
             super().run_maintenance_tasks()
         if self.sweep_due():
             self.sweep()
 
     def sweep(self) -> None:
-        """Recover lost tagging; a failure is logged and the sweep tried again an interval later."""
+        """Recover lost work; a failure is logged and the sweep tried again an interval later."""
         self.swept_at = time.monotonic()
         with self.app.app_context():
             try:
-                recovered = tagging.sweep()
+                recovered = jobs.sweep()
+                if recovered:
+                    logger.info("periodic sweep: %s queued or resumed", lifecycle.summary(recovered))
             except Exception:
                 # Not a job: an error here (Redis or the database away) must not stop the worker's loop.
                 logger.exception("the periodic sweep failed; next try in %g s", self.sweep_interval)
-                return
             finally:
                 db.session.remove()
                 db.engine.dispose()  # no connection of the parent's may reach the next horse
-        if recovered:
-            logger.info("periodic sweep: %d tagging job(s) queued or resumed", len(recovered))
 
     def execute_job(self, job: RQJob, queue: Queue) -> Any:
-        """Build a codebook version's pipeline in the parent before forking, so later horses inherit it."""
-        version_id = job.args[2] if job.func_name == tagging.TAG_BATCH and len(job.args) > 2 else None
-        if version_id is not None and not tagging.pipeline_loaded(version_id):
+        """Build what the batch's kind says it needs (its meta: kind and preload params) in the parent before
+        forking, so this horse and later ones inherit it."""
+        kind = lifecycle.KINDS.get(job.meta.get("kind", ""))
+        params = job.meta.get("preload")
+        if kind is not None and kind.preload is not None and params is not None:
             with self.app.app_context():
-                tagging.pipeline_for(version_id)
-                db.session.remove()
-                db.engine.dispose()
-            freeze_heap()
+                try:
+                    built = kind.preload(params)
+                except Exception:
+                    # The horse meets the same error and records it on the Job row; the worker carries on.
+                    logger.exception("preloading for RQ job %s failed", job.id)
+                    built = False
+                finally:
+                    db.session.remove()
+                    db.engine.dispose()
+            if built:
+                freeze_heap()
         return super().execute_job(job, queue)
 
     def perform_job(self, job: RQJob, queue: Queue) -> bool:
@@ -118,13 +133,17 @@ def freeze_heap() -> None:
 
 
 def prepare(app: Flask) -> None:
-    """Everything done once before forking: mappers, pipelines, the recovery sweep, a clean pool."""
+    """Everything done once before forking: mappers, each kind's warm-up, the recovery sweep, a clean pool."""
     configure_mappers()
     with app.app_context():
-        loaded = tagging.preload_pipelines()
-        logger.info("tagging pipelines loaded for codebook versions %s", loaded)
-        recovered = tagging.sweep()
-        logger.info("sweep: %d tagging job(s) queued or resumed", len(recovered))
+        warmed: set[object] = set()
+        for kind in list(lifecycle.KINDS.values()):
+            if kind.warm is not None and kind.warm not in warmed:  # tag and retag share theirs
+                warmed.add(kind.warm)
+                logger.info("%s warmed: %s", kind.label, kind.warm())
+        db.session.commit()  # a warm-up may have seeded what it loaded (the starting codebook)
+        recovered = jobs.sweep()
+        logger.info("sweep: %s queued or resumed", lifecycle.summary(recovered))
         db.session.remove()
         db.engine.dispose()
     freeze_heap()
@@ -148,19 +167,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", help="worker name (default: RQ's)")
     parser.add_argument(
         "--sweep-interval", type=_seconds, default=os.environ.get(SWEEP_INTERVAL_ENV) or SWEEP_INTERVAL,
-        help=f"seconds between sweeps for lost tagging, 0 for only at start (default: ${SWEEP_INTERVAL_ENV} or "
+        help=f"seconds between sweeps for lost work, 0 for only at start (default: ${SWEEP_INTERVAL_ENV} or "
              f"{SWEEP_INTERVAL:g})",
+    )
+    parser.add_argument(
+        "--job-module", action="append", dest="job_modules",
+        default=(os.environ.get(JOB_MODULES_ENV) or "").split(","),
+        help=f"also import this module, which registers job kinds or batch hooks (repeatable; default: "
+             f"${JOB_MODULES_ENV}, comma-separated)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if imported := lifecycle.import_kind_modules(args.job_modules):
+        logger.info("job modules imported: %s", ", ".join(imported))
     app = create_app()
     with app.app_context():
-        conn = jobs.redis_connection()
+        conn = queue.redis_connection()
     if conn is None:
         logger.error("REDIS_URL is not set: without Redis, jobs run inline and no worker is needed")
         return 2
     prepare(app)
-    queues = [Queue(name, connection=conn) for name in jobs.QUEUE_NAMES]
+    queues = [Queue(name, connection=conn) for name in queue.QUEUE_NAMES]
     worker = AppWorker(queues, connection=conn, name=args.name, app=app, sweep_interval=args.sweep_interval)
     # RQ installs its own SIGTERM/SIGINT handlers: a warm shutdown that lets the current job finish.
     worker.work(burst=args.burst, with_scheduler=True, logging_level="INFO")

@@ -30,11 +30,11 @@ from sqlalchemy import insert, select  # noqa: E402
 
 from nlp.codebook import load_codebook  # noqa: E402
 from nlp.tagging import tag_texts  # noqa: E402
-from survey import create_app  # noqa: E402
+from survey import create_app, jobs  # noqa: E402
 from survey.demo.content import ORGANISATIONS, QUESTIONS, answer_text  # noqa: E402
 from survey.extensions import db  # noqa: E402
 from survey.models import Answer, Base, Code, Job, Organisation, Response, Round  # noqa: E402
-from survey.services import codebooks, pledges, tagging  # noqa: E402
+from survey.services import codebooks, pipelines, pledges, tagging  # noqa: E402
 
 ANSWERS_PER_RESPONSE = 40
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
@@ -120,7 +120,7 @@ def seed_previous_codes(version_id: int, per_answer: int = 3) -> None:
 def start_workers(count: int, database_url: str, redis_url: str, log_dir: Path) -> list[subprocess.Popen[bytes]]:
     """Start real `worker.py` processes and wait until each has registered with Redis."""
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "SECRET_KEY": SECRET}
-    env.pop("PLEDGE_TEST_TAG_DELAY", None)
+    env.pop("PLEDGE_EXTRA_JOB_MODULES", None)  # only the app's own kinds, no test hooks
     env.pop("PLEDGE_DEMO", None)
     procs = []
     for i in range(count):
@@ -147,7 +147,7 @@ def rss_mib(pid: int) -> float:
 def retag_seconds(round_id: int, timeout: float) -> tuple[float, Job]:
     """Launch the re-tag of the round and wait for its Job row to finish; return the elapsed time."""
     started = time.perf_counter()
-    job_id = tagging.launch_tagging("round", round_id, retag=True).id
+    job_id = jobs.launch(tagging.RETAG, "round", round_id).job.id
     deadline = time.monotonic() + timeout
     while True:
         db.session.rollback()
@@ -162,7 +162,7 @@ def retag_seconds(round_id: int, timeout: float) -> tuple[float, Job]:
 
 def pure_tagging_seconds(texts: Sequence[str], codebook_version_id: int) -> float:
     """Time to tag the same texts with nlp.tag_texts in this one process."""
-    nlp = tagging.pipeline_for(codebook_version_id)
+    nlp = pipelines.pipeline_for(codebook_version_id)
     list(tag_texts(nlp, texts[:200]))  # warm-up
     started = time.perf_counter()
     for _ in tag_texts(nlp, texts):

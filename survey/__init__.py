@@ -11,12 +11,12 @@ from flask import Flask
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from the environment, or from `config` (tests) layered on top of it."""
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
-    from survey import assets, auth, cli, errors, logs, security
+    from survey import assets, auth, cli, errors, logs, queue, security
     from survey.blueprints import auth as auth_views
     from survey.blueprints import manage, public, respond
     from survey.config import Settings
     from survey.extensions import csrf, db, migrate
-    from survey.services import jobs, templating
+    from survey.services import templating
 
     if config and config.get("TESTING"):
         app.config.update(config)
@@ -32,7 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     assets.init_app(app)
     templating.init_app(app)
-    jobs.init_app(app)
+    queue.init_app(app)
     auth.init_app(app)
     public.init_app(app)
     respond.init_app(app)

@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask --app survey demo`, `... nlp retag|sweep`."""
+"""Flask CLI commands: `flask --app survey demo`, `... nlp retag|sweep|add-codebook`, `... users create-lead`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from survey import cli_nlp
+from survey import cli_nlp, cli_users
 
 
 @click.command("demo")
@@ -35,3 +35,4 @@ def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(demo_command)
     cli_nlp.init_app(app)
+    cli_users.init_app(app)

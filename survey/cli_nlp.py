@@ -1,8 +1,8 @@
-"""CLI groups `flask --app survey nlp ...` (codebooks, re-tagging, the sweep) and `... users ...` (staff)."""
+"""CLI group `flask --app survey nlp ...`: codebook versions, re-tagging, the sweep. Each command owns its
+transaction: `jobs.launch` and `jobs.sweep` commit as they go, the others commit at the end."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -11,13 +11,13 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from nlp.codebook import CodebookError, load_codebook
+from survey import jobs
 from survey.extensions import db
 from survey.models import Pledge, Round
 from survey.services import codebooks, tagging
-from survey.services.staff import StaffError, create_user
+from survey.services import jobs as lifecycle
 
 nlp_cli = AppGroup("nlp", help="Theme tagging: codebook versions, re-tagging and recovery.")
-users_cli = AppGroup("users", help="Staff accounts.")
 
 
 @nlp_cli.command("retag")
@@ -26,15 +26,15 @@ def retag_command(round_id: int) -> None:
     """Re-tag every submitted answer of a round with the current codebook, in batches."""
     if db.session.get(Round, round_id) is None:
         raise click.ClickException(f"there is no round {round_id}")
-    job = tagging.launch_tagging("round", round_id, retag=True)
+    job = jobs.launch(tagging.RETAG, "round", round_id).job
     click.echo(f"job {job.id}: {job.kind} of round {round_id}, {job.total} answers, {job.status}")
 
 
 @nlp_cli.command("sweep")
 def sweep_command() -> None:
-    """Queue tagging for answers still pending and resume jobs whose worker died."""
-    recovered = tagging.sweep()
-    click.echo(f"sweep: {len(recovered)} tagging job(s) queued or resumed")
+    """Queue tagging for answers still pending and resume jobs (of every kind) whose worker died."""
+    recovered = jobs.sweep()
+    click.echo(f"sweep: {lifecycle.summary(recovered)} queued or resumed")
     for job in recovered:
         click.echo(f"  job {job.id}: {job.kind} of {job.target_type} {job.target_id}, {job.status}")
 
@@ -58,25 +58,6 @@ def add_codebook_command(path: Path, slug: str | None) -> None:
     click.echo(f"codebook version {version.version} stored ({len(version.themes)} themes)")
 
 
-@users_cli.command("create-lead")
-@click.argument("email")
-@click.option("--name", default="", help="Display name (default: the e-mail address).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_lead_command(email: str, name: str, password_stdin: bool) -> None:
-    """Create a pledge lead account."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    try:
-        user = create_user(email, password, role="lead", name=name or email)
-    except StaffError as exc:
-        raise click.ClickException(str(exc)) from None
-    db.session.commit()
-    click.echo(f"lead {user.email} created")
-
-
 def init_app(app: Flask) -> None:
-    """Register the command groups."""
+    """Register the command group."""
     app.cli.add_command(nlp_cli)
-    app.cli.add_command(users_cli)

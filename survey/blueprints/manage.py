@@ -8,10 +8,12 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.manage import RetagForm
+from survey import jobs
 from survey.auth import require_role
 from survey.extensions import db
 from survey.models import Job, Organisation, Response, Round
 from survey.services import codebooks, coded, tagging
+from survey.services.jobs import Launch
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -63,22 +65,22 @@ def response_detail(response_id: int) -> str:
 @require_role("lead")
 def retag(round_id: int) -> WerkzeugResponse:
     """Re-tag the round with the current codebook; a second press joins the job under way, or restarts it when
-    its queued work was lost."""
+    its queued work was lost. The launch commits (its Job row before its batches are queued)."""
     rnd = db.get_or_404(Round, round_id)
     if not RetagForm().validate_on_submit():
         flash("The form expired: press the button again.")
         return redirect(url_for("manage.round_detail", round_id=rnd.id))
     try:
-        job, launch = tagging.start_tagging("round", rnd.id, retag=True)
+        job, launch = jobs.launch(tagging.RETAG, "round", rnd.id)
     except RedisError:
         db.session.rollback()
         flash("The job queue cannot be reached: the answers are marked for re-tagging and will be tagged "
               "when it is back.")
         return redirect(url_for("manage.round_detail", round_id=rnd.id))
     flash({
-        tagging.Launch.STARTED: "Re-tagging has started.",
-        tagging.Launch.JOINED: "Re-tagging was already under way: here is its progress.",
-        tagging.Launch.RESUMED: "Re-tagging had stopped before it finished: it has been restarted.",
+        Launch.STARTED: "Re-tagging has started.",
+        Launch.JOINED: "Re-tagging was already under way: here is its progress.",
+        Launch.RESUMED: "Re-tagging had stopped before it finished: it has been restarted.",
     }[launch])
     return redirect(url_for("manage.job_detail", job_id=job.id))
 

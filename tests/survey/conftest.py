@@ -125,13 +125,17 @@ class Workers:
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *, burst: bool = False, delay: float = 0) -> subprocess.Popen[bytes]:
-        """Start a worker; `delay` pauses each batch mid-way (PLEDGE_TEST_TAG_DELAY)."""
+    def start(
+        self, *, burst: bool = False, delay: float = 0, modules: tuple[str, ...] = ()
+    ) -> subprocess.Popen[bytes]:
+        """Start a worker; `delay` pauses each batch once it is marked running (tests/survey/worker_pauses.py);
+        `modules` are more modules it imports before forking (job kinds of the tests' own)."""
         env = {
             **os.environ,
             "DATABASE_URL": self.app.config["SQLALCHEMY_DATABASE_URI"],
             "REDIS_URL": self.redis_url,
             "SECRET_KEY": self.app.config["SECRET_KEY"],
+            "PLEDGE_EXTRA_JOB_MODULES": ",".join(["tests.survey.worker_pauses", *modules]),
             "PLEDGE_TEST_TAG_DELAY": str(delay),
             "FLASK_SKIP_DOTENV": "1",
         }

@@ -8,6 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select, update
 
+from survey import jobs
 from survey.models import Job, StaffSession, User, utcnow
 from survey.services import staff, tagging
 
@@ -53,7 +54,7 @@ def test_reviewer_may_not_open_lead_pages(client, submitted, db):
 
 def test_lead_retags_a_round_inline_and_sees_progress(client, lead, submitted, db):
     submitted.response()
-    tagging.launch_tagging("round", submitted.round.id)
+    jobs.launch(tagging.TAG, "round", submitted.round.id)
     rnd = submitted.round
     r = sign_in(client, *lead, next_path=f"/manage/rounds/{rnd.id}")
     assert r.status_code == 302 and r.headers["location"] == f"/manage/rounds/{rnd.id}"

@@ -3,6 +3,8 @@ and how the sweep judges queued jobs batch by batch (real Redis, no worker)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -11,8 +13,11 @@ from rq.job import JobStatus
 from sqlalchemy import func, select
 
 from nlp.codebook import load_codebook
+from survey import jobs
 from survey.models import Answer, Code, CodebookVersion, Job, Theme
 from survey.services import codebooks, tagging
+from survey.services import jobs as lifecycle
+from survey.services.jobs import Launch
 
 
 def _codes(db) -> list[tuple]:
@@ -36,7 +41,7 @@ def test_starting_codebook_is_seeded_once(factory, db):
 
 def test_tagging_writes_codes_with_spans_source_status_and_version(submitted, db):
     resp = submitted.response()
-    job = tagging.launch_tagging("response", resp.id)  # inline: REDIS_URL is unset
+    job = jobs.launch(tagging.TAG, "response", resp.id).job  # inline: REDIS_URL is unset
     db.session.expire_all()
     assert job.status == "finished" and job.progress == job.total == 4
     version = codebooks.current_version(submitted.round.pledge_id)
@@ -69,7 +74,7 @@ def test_running_a_batch_twice_leaves_the_same_rows(submitted, db):
 
 def test_retag_keeps_reviewed_codes_and_replaces_proposed_ones(submitted, db):
     resp = submitted.response()
-    tagging.launch_tagging("response", resp.id)
+    jobs.launch(tagging.TAG, "response", resp.id)
     answer = next(a for a in resp.answers if a.text.startswith("We co-produced"))
     codes = {c.theme_key: c for c in db.session.scalars(select(Code).where(Code.answer_id == answer.id))}
     assert {"community_partnership", "access_pathways"} <= set(codes)
@@ -90,7 +95,7 @@ def test_retag_keeps_reviewed_codes_and_replaces_proposed_ones(submitted, db):
 
     new_version = codebooks.add_version(submitted.round.pledge_id, Codebook.from_dict(shipped))
     db.session.commit()
-    job = tagging.launch_tagging("round", submitted.round.id, retag=True)
+    job = jobs.launch(tagging.RETAG, "round", submitted.round.id).job
     assert job.kind == "retag" and job.status == "finished"
 
     after = _codes(db)
@@ -104,9 +109,9 @@ def test_retag_keeps_reviewed_codes_and_replaces_proposed_ones(submitted, db):
 def test_retag_with_the_same_codebook_keeps_the_same_rows(submitted, db):
     submitted.response()
     submitted.response(("Our workforce race equality standard data shows progress in recruitment.",))
-    tagging.launch_tagging("round", submitted.round.id)
+    jobs.launch(tagging.TAG, "round", submitted.round.id)
     before = _codes(db)
-    job = tagging.launch_tagging("round", submitted.round.id, retag=True)
+    job = jobs.launch(tagging.RETAG, "round", submitted.round.id).job
     assert job.total == 5 and job.status == "finished"
     assert _codes(db) == before
     assert tagging.tagging_counts(submitted.round.id) == {"tagged": 5, "pending": 0, "failed": 0}
@@ -114,12 +119,12 @@ def test_retag_with_the_same_codebook_keeps_the_same_rows(submitted, db):
 
 def test_edited_answer_text_drops_codes_no_longer_found(submitted, db):
     resp = submitted.response(("We co-produced the plan with service users.",))
-    tagging.launch_tagging("response", resp.id)
+    jobs.launch(tagging.TAG, "response", resp.id)
     answer = resp.answers[0]
     answer.text = answer.value = "We lacked capacity and staff shortages slowed us down."
     answer.tagging = "pending"
     db.session.commit()
-    tagging.launch_tagging("response", resp.id)
+    jobs.launch(tagging.TAG, "response", resp.id)
     assert {c[2] for c in _codes(db)} == {"barriers_capacity"}
 
 
@@ -136,7 +141,7 @@ def test_sweep_tags_pending_answers_inline(submitted, app, db):
 
 def test_retag_command_relaunches_a_round(submitted, app, db):
     submitted.response()
-    tagging.launch_tagging("round", submitted.round.id)
+    jobs.launch(tagging.TAG, "round", submitted.round.id)
     result = app.test_cli_runner().invoke(args=["nlp", "retag", "--round", str(submitted.round.id)])
     assert result.exit_code == 0, result.output
     db.session.rollback()
@@ -147,8 +152,8 @@ def test_retag_command_relaunches_a_round(submitted, app, db):
 
 def test_a_failing_batch_marks_job_and_answers_failed(submitted, db):
     resp = submitted.response()
-    job = tagging.launch_tagging("response", resp.id)
-    from survey.jobs import tag_batch
+    job = jobs.launch(tagging.TAG, "response", resp.id).job
+    from survey.jobs import run_batch
 
     bad = Job(kind="tag", target_type="response", target_id=resp.id, total=4, status="queued",
               params={"codebook_version_id": 999_999})
@@ -157,7 +162,7 @@ def test_a_failing_batch_marks_job_and_answers_failed(submitted, db):
         a.tagging = "pending"
     db.session.commit()
     try:
-        tag_batch(bad.id, [a.id for a in resp.answers], 999_999)
+        run_batch(bad.id, [a.id for a in resp.answers])
     except tagging.TaggingError as exc:
         assert "999999" in str(exc)
     else:
@@ -175,25 +180,25 @@ def _rq_ids(db, job_id: int) -> list[str]:
 
 
 def test_sweep_queues_again_only_the_batch_whose_rq_job_is_gone(submitted, redis_url, db, monkeypatch):
-    monkeypatch.setattr(tagging, "BATCH_SIZE", 4)
+    monkeypatch.setitem(lifecycle.KINDS, "tag", replace(tagging.TAG, batch_size=4))
     submitted.response()
     submitted.response()
     conn = Redis.from_url(redis_url)
-    job, launch = tagging.start_tagging("round", submitted.round.id)
+    job, launch = jobs.launch(tagging.TAG, "round", submitted.round.id)
     first, second = _rq_ids(db, job.id)
-    assert launch == tagging.Launch.STARTED and tagging.sweep() == []  # both batches wait: nothing is stuck
-    assert tagging.start_tagging("round", submitted.round.id)[1] == tagging.Launch.JOINED
+    assert launch == Launch.STARTED and jobs.sweep() == []  # both batches wait: nothing is stuck
+    assert jobs.launch(tagging.TAG, "round", submitted.round.id)[1] == Launch.JOINED
     batch_1 = RQJob.fetch(first, connection=conn).args[1]
     RQJob.fetch(first, connection=conn).delete()  # its queue entry is lost; batch 2 still waits
 
-    assert [j.id for j in tagging.sweep()] == [job.id]
+    assert [j.id for j in jobs.sweep()] == [job.id]
     kept, requeued = _rq_ids(db, job.id)
     assert kept == second and RQJob.fetch(requeued, connection=conn).args[1] == batch_1
-    assert tagging.sweep() == []  # the new batch is live: never queued twice
+    assert jobs.sweep() == []  # the new batch is live: never queued twice
     for rq_id in (second, requeued):
         RQJob.fetch(rq_id, connection=conn).delete()
-    job, launch = tagging.start_tagging("round", submitted.round.id)  # a launch resumes a job with nothing queued
-    assert launch == tagging.Launch.RESUMED and len(_rq_ids(db, job.id)) == 2
+    job, launch = jobs.launch(tagging.TAG, "round", submitted.round.id)  # a launch resumes a job with nothing queued
+    assert launch == Launch.RESUMED and len(_rq_ids(db, job.id)) == 2
     conn.close()
 
 
@@ -201,40 +206,40 @@ def test_a_job_whose_launch_redis_refused_is_resumed_by_the_sweep(submitted, app
     resp = submitted.response()
     app.config["REDIS_URL"], app.extensions["redis"] = "redis://127.0.0.1:6390/0", None  # nothing listens here
     with pytest.raises(RedisConnectionError):
-        tagging.launch_tagging("response", resp.id)
+        jobs.launch(tagging.TAG, "response", resp.id)
     db.session.rollback()
     job = db.session.scalars(select(Job)).one()
     assert job.status == "queued" and tagging.pending_count("response", resp.id) == 4
     app.config["REDIS_URL"], app.extensions["redis"] = redis_url, None
-    assert [j.id for j in tagging.sweep()] == [job.id]
+    assert [j.id for j in jobs.sweep()] == [job.id]
     [rq_id] = _rq_ids(db, job.id)
     conn = Redis.from_url(redis_url)
     assert RQJob.fetch(rq_id, connection=conn).get_status() == "queued"
-    assert tagging.sweep() == []
+    assert jobs.sweep() == []
     conn.close()
 
 
 def test_a_batch_rq_gave_up_on_fails_the_job_instead_of_being_queued_at_every_sweep(submitted, redis_url, db):
     resp = submitted.response()
-    job = tagging.launch_tagging("response", resp.id)
+    job = jobs.launch(tagging.TAG, "response", resp.id).job
     [rq_id] = _rq_ids(db, job.id)
     conn = Redis.from_url(redis_url)
     RQJob.fetch(rq_id, connection=conn).set_status(JobStatus.FAILED)  # its horse was killed at every retry
-    assert [j.id for j in tagging.sweep()] == [job.id]
+    assert [j.id for j in jobs.sweep()] == [job.id]
     db.session.expire_all()
     job = db.session.get(Job, job.id)
     assert job.status == "failed" and f"{rq_id} failed" in job.error
-    assert {a.tagging for a in resp.answers} == {"failed"} and tagging.sweep() == []
+    assert {a.tagging for a in resp.answers} == {"failed"} and jobs.sweep() == []
     conn.close()
 
 
 def test_a_retag_whose_batches_rq_gave_up_on_is_started_afresh_by_the_next_launch(submitted, redis_url, db):
     submitted.response()
-    old = tagging.launch_tagging("round", submitted.round.id, retag=True)
+    old = jobs.launch(tagging.RETAG, "round", submitted.round.id).job
     conn = Redis.from_url(redis_url)
     RQJob.fetch(_rq_ids(db, old.id)[0], connection=conn).set_status(JobStatus.FAILED)
-    job, launch = tagging.start_tagging("round", submitted.round.id, retag=True)
-    assert launch == tagging.Launch.STARTED and job.id != old.id
+    job, launch = jobs.launch(tagging.RETAG, "round", submitted.round.id)
+    assert launch == Launch.STARTED and job.id != old.id
     db.session.expire_all()
     assert db.session.get(Job, old.id).status == "failed"
     assert (job.status, job.total, len(_rq_ids(db, job.id))) == ("queued", 4, 1)

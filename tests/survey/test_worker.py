@@ -7,6 +7,7 @@ import gc
 import logging
 import signal
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 from redis import Redis
@@ -16,8 +17,10 @@ from rq.job import Job as RQJob
 from sqlalchemy import func, select
 
 import worker
+from survey import jobs
 from survey.models import Answer, Code, Job, Response
-from survey.services import tagging
+from survey.services import jobs as lifecycle
+from survey.services import pipelines, tagging
 
 pytestmark = pytest.mark.worker
 
@@ -74,7 +77,7 @@ def test_kill_9_mid_batch_loses_nothing_and_duplicates_nothing(submitted, worker
     for _ in range(3):
         submitted.response()
     first = workers.start(delay=30)
-    job = tagging.launch_tagging("round", submitted.round.id)
+    job = jobs.launch(tagging.TAG, "round", submitted.round.id).job
     wait(lambda: _job(db, job.id).status == "running", what="the batch to start")
     workers.kill9(first)
     db.session.rollback()
@@ -91,7 +94,7 @@ def test_kill_9_mid_batch_loses_nothing_and_duplicates_nothing(submitted, worker
 def test_sigterm_finishes_the_current_job_then_exits_cleanly(submitted, workers, db, wait):
     resp = submitted.response()
     proc = workers.start(delay=3)
-    job = tagging.launch_tagging("response", resp.id)
+    job = jobs.launch(tagging.TAG, "response", resp.id).job
     wait(lambda: _job(db, job.id).status == "running", what="the batch to start")
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(60) == 0, workers.log()
@@ -101,7 +104,7 @@ def test_sigterm_finishes_the_current_job_then_exits_cleanly(submitted, workers,
 
 def test_retag_command_runs_on_the_worker(submitted, workers, app, db, wait):
     submitted.response()
-    tagging.launch_tagging("round", submitted.round.id)  # queued: no worker yet
+    jobs.launch(tagging.TAG, "round", submitted.round.id)  # queued: no worker yet
     workers.start()
     result = app.test_cli_runner().invoke(args=["nlp", "retag", "--round", str(submitted.round.id)])
     assert result.exit_code == 0, result.output
@@ -119,8 +122,8 @@ def test_prepare_loads_the_pipelines_then_freezes_the_heap_for_the_horses(app, d
     try:
         worker.prepare(app)
         assert gc.get_freeze_count() > 0
-        [version_id] = tagging.preload_pipelines()
-        assert tagging.pipeline_loaded(version_id)
+        [version_id] = pipelines.preload_pipelines()
+        assert pipelines.pipeline_loaded(version_id)
     finally:
         gc.unfreeze()
 
@@ -139,7 +142,7 @@ def rq_conn(redis_url: str) -> Iterator[Redis]:
 @pytest.fixture()
 def two_batches(submitted, monkeypatch):
     """A round of 8 pending answers that this process queues as two batches of 4."""
-    monkeypatch.setattr(tagging, "BATCH_SIZE", 4)
+    monkeypatch.setitem(lifecycle.KINDS, "tag", replace(tagging.TAG, batch_size=4))
     submitted.response()
     submitted.response()
     return submitted.round
@@ -184,7 +187,7 @@ def _finished_once(db, round_id: int, job_id: int) -> None:
 
 def _launch_two_batches(db, rq_conn: Redis, round_id: int) -> tuple[Job, str, str]:
     """Launch the round's tagging: one Job row, two queued RQ jobs of 4 answers each."""
-    job = tagging.launch_tagging("round", round_id)
+    job = jobs.launch(tagging.TAG, "round", round_id).job
     first, second = job.params["rq_ids"]
     assert [len(_held(rq_conn, first)), len(_held(rq_conn, second))] == [4, 4]
     return job, first, second
