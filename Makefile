@@ -44,6 +44,7 @@ services: install
 
 test: install assets system services
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q -m "not browser" -p no:cacheprovider
 	PLEDGE_TEST_HTTPS=1 TEST_DATABASE_URL=$$($(BIN)/python -m survey.checks pg-url $(PG_URL)) \
 	  TEST_REDIS_URL=$(REDIS_TEST_URL) $(BIN)/python -m pytest -q -p no:cacheprovider
@@ -53,6 +54,7 @@ bench: install assets
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) node_modules instance

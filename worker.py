@@ -166,15 +166,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     parser.add_argument("--name", help="worker name (default: RQ's)")
     parser.add_argument(
-        "--sweep-interval", type=_seconds, default=os.environ.get(SWEEP_INTERVAL_ENV) or SWEEP_INTERVAL,
+        "--sweep-interval",
+        type=_seconds,
+        default=os.environ.get(SWEEP_INTERVAL_ENV) or SWEEP_INTERVAL,
         help=f"seconds between sweeps for lost work, 0 for only at start (default: ${SWEEP_INTERVAL_ENV} or "
-             f"{SWEEP_INTERVAL:g})",
+        f"{SWEEP_INTERVAL:g})",
     )
     parser.add_argument(
-        "--job-module", action="append", dest="job_modules",
+        "--job-module",
+        action="append",
+        dest="job_modules",
         default=(os.environ.get(JOB_MODULES_ENV) or "").split(","),
         help=f"also import this module, which registers job kinds or batch hooks (repeatable; default: "
-             f"${JOB_MODULES_ENV}, comma-separated)",
+        f"${JOB_MODULES_ENV}, comma-separated)",
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -27,9 +27,7 @@ def run(module: str, args: Sequence[str]) -> str | None:
     started = time.perf_counter()
     code = f"import sys, {module} as m; sys.exit(m.main(sys.argv[1:]))"
     try:
-        done = subprocess.run(
-            [sys.executable, "-c", code, *args], cwd=ROOT, timeout=TIMEOUT_SECONDS, check=False
-        )
+        done = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, timeout=TIMEOUT_SECONDS, check=False)
     except subprocess.TimeoutExpired:
         return f"timed out after {TIMEOUT_SECONDS} s"
     print(f"{name}_seconds: {time.perf_counter() - started:.1f}", flush=True)

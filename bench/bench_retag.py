@@ -50,10 +50,16 @@ def ensure_database(server_url: str, name: str) -> str:
 
 def make_app(database_url: str, redis_url: str) -> Flask:
     """The app on the benchmark database and Redis."""
-    return create_app({
-        "TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
-        "BASE_URL": "http://127.0.0.1", "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    })
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": SECRET,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "BASE_URL": "http://127.0.0.1",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        }
+    )
 
 
 def texts_for(count: int, seed: int = 7) -> list[str]:
@@ -75,23 +81,42 @@ def seed_round(texts: Sequence[str]) -> int:
     pledge = pledges.ensure_pledge()
     questionnaire = pledges.ensure_questionnaire(pledge)
     version = codebooks.ensure_starting_codebook(pledge)
-    rnd = Round(pledge_id=pledge.id, number=1, name="Bench round", opens_on=date.today() - timedelta(days=30),
-                deadline=date.today(), questionnaire_version_id=questionnaire.id)
+    rnd = Round(
+        pledge_id=pledge.id,
+        number=1,
+        name="Bench round",
+        opens_on=date.today() - timedelta(days=30),
+        deadline=date.today(),
+        questionnaire_version_id=questionnaire.id,
+    )
     db.session.add(rnd)
     db.session.flush()
     n_responses = -(-len(texts) // ANSWERS_PER_RESPONSE)
-    db.session.execute(insert(Organisation), [
-        {"pledge_id": pledge.id, "name": f"Bench organisation {i}", "kind": "nhs_mh_trust"} for i in range(n_responses)
-    ])
+    db.session.execute(
+        insert(Organisation),
+        [
+            {"pledge_id": pledge.id, "name": f"Bench organisation {i}", "kind": "nhs_mh_trust"}
+            for i in range(n_responses)
+        ],
+    )
     org_ids = db.session.scalars(select(Organisation.id).order_by(Organisation.id)).all()
-    db.session.execute(insert(Response), [
-        {"round_id": rnd.id, "organisation_id": org_id, "reference": f"BENCH-{i:06d}", "status": "submitted"}
-        for i, org_id in enumerate(org_ids)
-    ])
+    db.session.execute(
+        insert(Response),
+        [
+            {"round_id": rnd.id, "organisation_id": org_id, "reference": f"BENCH-{i:06d}", "status": "submitted"}
+            for i, org_id in enumerate(org_ids)
+        ],
+    )
     response_ids = db.session.scalars(select(Response.id).order_by(Response.id)).all()
     rows = [
-        {"response_id": response_ids[i // ANSWERS_PER_RESPONSE], "field_key": f"q{i % ANSWERS_PER_RESPONSE}",
-         "question_key": f"q{i % ANSWERS_PER_RESPONSE}", "value": text, "text": text, "tagging": "tagged"}
+        {
+            "response_id": response_ids[i // ANSWERS_PER_RESPONSE],
+            "field_key": f"q{i % ANSWERS_PER_RESPONSE}",
+            "question_key": f"q{i % ANSWERS_PER_RESPONSE}",
+            "value": text,
+            "text": text,
+            "tagging": "tagged",
+        }
         for i, text in enumerate(texts)
     ]
     for start in range(0, len(rows), 5000):
@@ -111,8 +136,17 @@ def seed_previous_codes(version_id: int, per_answer: int = 3) -> None:
     rows = []
     for answer_id in answer_ids:
         for key, theme_id in rng.sample(themes, per_answer):
-            rows.append({"answer_id": answer_id, "theme_id": theme_id, "theme_key": key, "source": "rule",
-                         "codebook_version_id": version_id, "status": "proposed", "spans": [[0, 4]]})
+            rows.append(
+                {
+                    "answer_id": answer_id,
+                    "theme_id": theme_id,
+                    "theme_key": key,
+                    "source": "rule",
+                    "codebook_version_id": version_id,
+                    "status": "proposed",
+                    "spans": [[0, 4]],
+                }
+            )
     for start in range(0, len(rows), 20000):
         db.session.execute(insert(Code.__table__), rows[start : start + 20000])
 
@@ -125,8 +159,11 @@ def start_workers(count: int, database_url: str, redis_url: str, log_dir: Path) 
     procs = []
     for i in range(count):
         log = (log_dir / f"bench-worker-{i}.log").open("wb")
-        procs.append(subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env,
-                                      stdout=log, stderr=subprocess.STDOUT))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            )
+        )
     conn = Redis.from_url(redis_url)
     deadline = time.monotonic() + 120
     while len(Worker.all(connection=conn)) < count:
@@ -188,8 +225,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=100_000, help="answers in the round (default 100,000)")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432"),
-                        help="PostgreSQL server URL without a database name")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server URL without a database name",
+    )
     parser.add_argument("--redis", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"))
     parser.add_argument("--log-dir", type=Path, default=Path("/tmp"))
     args = parser.parse_args(argv)

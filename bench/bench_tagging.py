@@ -97,9 +97,7 @@ def pipeline_rss_mib() -> float:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument(
-        "--words", type=int, default=1_000_000, help="corpus size in words (default 1,000,000)"
-    )
+    parser.add_argument("--words", type=int, default=1_000_000, help="corpus size in words (default 1,000,000)")
     args = parser.parse_args(argv)
     texts = build_corpus(args.words)
     words = sum(len(t.split()) for t in texts)

@@ -101,9 +101,7 @@ def seed(database_url: str, organisations: int) -> list[Respondent]:
         db.session.flush()
         people = []
         for i in range(organisations):
-            org = Organisation(
-                pledge_id=pledge.id, name=f"Bench Trust {i}", kind="nhs_mh_trust", region="London"
-            )
+            org = Organisation(pledge_id=pledge.id, name=f"Bench Trust {i}", kind="nhs_mh_trust", region="London")
             db.session.add(org)
             db.session.flush()
             contact = Contact(
@@ -194,9 +192,7 @@ def in_threads(count: int, work: Callable[[int], None]) -> None:
         thread.join()
 
 
-def requests_per_second(
-    base_url: str, path: str, cookies: httpx.Cookies, seconds: float, clients: int
-) -> float:
+def requests_per_second(base_url: str, path: str, cookies: httpx.Cookies, seconds: float, clients: int) -> float:
     """GET `path` from `clients` keep-alive clients for `seconds`; successful requests per second."""
     counts = [0] * clients
     failures = [0] * clients
@@ -227,9 +223,7 @@ def form_state(client: httpx.Client, person: Respondent) -> list[tuple[str, str]
     return [("csrf_token", token.group(1)), *REV_RE.findall(page.text)]
 
 
-def save(
-    client: httpx.Client, person: Respondent, state: list[tuple[str, str]], answer: str
-) -> httpx.Response:
+def save(client: httpx.Client, person: Respondent, state: list[tuple[str, str]], answer: str) -> httpx.Response:
     """POST "Save and come back later" with a new answer to "What have you done?"."""
     return client.post(person.section_url, data=dict([*state, ("actions", answer), ("action", "later")]))
 
@@ -302,16 +296,12 @@ def mismatches(database_url: str, people: Sequence[Respondent], acknowledged: di
     return sum(stored.get(p.response_id) != acknowledged.get(p.response_id) for p in people)
 
 
-def measure(
-    base_url: str, database_url: str, people: list[Respondent], args: argparse.Namespace
-) -> dict[str, Any]:
+def measure(base_url: str, database_url: str, people: list[Respondent], args: argparse.Namespace) -> dict[str, Any]:
     """Run the three measurements against the running server and return the figures."""
     figures: dict[str, Any] = {}
     first = people[0]
     requests_per_second(base_url, first.section_url, first.cookies, 1.0, args.clients)  # warm-up
-    figures["healthz_rps"] = requests_per_second(
-        base_url, "/healthz", httpx.Cookies(), args.rps_seconds, args.clients
-    )
+    figures["healthz_rps"] = requests_per_second(base_url, "/healthz", httpx.Cookies(), args.rps_seconds, args.clients)
     figures["page_rps"] = requests_per_second(
         base_url, first.section_url, first.cookies, args.rps_seconds, args.clients
     )
@@ -344,9 +334,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--organisations", type=int, default=300)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument(
-        "--clients", type=int, default=8, help="concurrent keep-alive clients for the rps figures"
-    )
+    parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients for the rps figures")
     parser.add_argument("--rps-seconds", type=float, default=None, help="seconds per rps measurement (10)")
     parser.add_argument("--savers", type=int, default=50, help="concurrent respondents for save latency")
     parser.add_argument("--save-seconds", type=float, default=None, help="seconds of saving for latency (20)")

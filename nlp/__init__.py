@@ -23,9 +23,7 @@ _WHERE = {
     "tag_texts": "tagging",
 }
 
-__all__ = [
-    "Codebook", "CodebookError", "Report", "Theme", "ThemeScore", "evaluate", "load_codebook", *sorted(_WHERE)
-]
+__all__ = ["Codebook", "CodebookError", "Report", "Theme", "ThemeScore", "evaluate", "load_codebook", *sorted(_WHERE)]
 
 
 def __getattr__(name: str) -> Any:

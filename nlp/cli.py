@@ -73,8 +73,7 @@ def run_tag(codebook: Codebook, stdin: TextIO, stdout: TextIO) -> None:
                 "id": record.id,
                 "themes": [names[k] for k in tagged.themes],
                 "spans": [
-                    {"theme": names[s.theme], "start": s.start, "end": s.end, "text": s.text}
-                    for s in tagged.spans
+                    {"theme": names[s.theme], "start": s.start, "end": s.end, "text": s.text} for s in tagged.spans
                 ],
             }
             stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
@@ -93,9 +92,7 @@ def run_evaluate(codebook: Codebook, gold_path: str, as_json: bool, stdout: Text
     for record in records:
         unknown = [t for t in record.themes if t not in by_name]
         if unknown:
-            raise InputError(
-                f"line {record.line}: unknown theme {unknown[0]!r} (not in codebook {codebook.key!r})"
-            )
+            raise InputError(f"line {record.line}: unknown theme {unknown[0]!r} (not in codebook {codebook.key!r})")
         gold.append({by_name[t] for t in record.themes})
     nlp = build_pipeline(codebook)
     pred = [set(t.themes) for t in tag_texts(nlp, [r.text for r in records])]

@@ -132,9 +132,7 @@ def _theme_from_dict(raw: Any, position: int) -> Theme:
     if not isinstance(raw, Mapping):
         raise CodebookError(f"theme #{position} must be a JSON object")
     name = raw.get("name")
-    label = (
-        f"theme #{position} ({name!r})" if isinstance(name, str) and name.strip() else f"theme #{position}"
-    )
+    label = f"theme #{position} ({name!r})" if isinstance(name, str) and name.strip() else f"theme #{position}"
     if not isinstance(name, str) or not name.strip():
         raise CodebookError(f"{label} has an empty or missing name")
     key = raw.get("key")
@@ -207,8 +205,6 @@ def _check_unique(themes: Sequence[Theme]) -> None:
             )
         folded = theme.name.casefold()
         if folded in seen_names:
-            raise CodebookError(
-                f"theme #{i} ({theme.name!r}) has the same name as theme #{seen_names[folded]}"
-            )
+            raise CodebookError(f"theme #{i} ({theme.name!r}) has the same name as theme #{seen_names[folded]}")
         seen_keys[theme.key] = i
         seen_names[folded] = i

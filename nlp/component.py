@@ -353,9 +353,7 @@ class ThemeTagger:
 
     def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
         """Serialise the settings and codebook."""
-        return srsly.msgpack_dumps(
-            {"cfg": {"spans_key": self.spans_key}, "codebook": self.codebook.to_dict()}
-        )
+        return srsly.msgpack_dumps({"cfg": {"spans_key": self.spans_key}, "codebook": self.codebook.to_dict()})
 
     def from_bytes(self, bytes_data: bytes, *, exclude: Iterable[str] = ()) -> ThemeTagger:
         """Load the settings and codebook written by ``to_bytes``."""
@@ -393,9 +391,7 @@ class _Compiled(NamedTuple):
     anchor: list[str] | None
     before: int | None  # tokens the pattern can span before the anchor; None = unbounded
     after: int | None  # tokens after the anchor; None = unbounded
-    expansions: list[tuple[tuple[str, str], ...]] | None = (
-        None  # every token sequence, if the pattern is finite
-    )
+    expansions: list[tuple[tuple[str, str], ...]] | None = None  # every token sequence, if the pattern is finite
 
 
 def _max_length(token: dict[str, Any]) -> int | None:

@@ -124,12 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--base-url", required=True, help="the running app, e.g. http://127.0.0.1:5077")
     parser.add_argument("--link", required=True, help="an invitation link (/r/TOKEN or a full URL)")
-    parser.add_argument(
-        "--colleague-link", help="another contact's link to the same report, for the conflict page"
-    )
-    parser.add_argument(
-        "--submitted-link", help="a link to an already submitted report, for the confirmation"
-    )
+    parser.add_argument("--colleague-link", help="another contact's link to the same report, for the conflict page")
+    parser.add_argument("--submitted-link", help="a link to an already submitted report, for the confirmation")
     parser.add_argument("--out", type=Path, default=Path("screenshots"))
     parser.add_argument("--viewport", choices=[*VIEWPORTS, "all"], default="all")
     args = parser.parse_args(argv)

@@ -57,8 +57,13 @@ def run_batch(job_id: int, item_ids: list[int]) -> int:
 def _enqueue(batches: Batches | None) -> None:
     """Queue a job's batches on its kind's queue in one round trip (run them now, inline, without Redis)."""
     if batches is not None:
-        queue.enqueue_all(run_batch, [(batches.job_id, items) for items in batches.items], queue_name=batches.queue,
-                          job_ids=batches.rq_ids, meta=batches.meta)
+        queue.enqueue_all(
+            run_batch,
+            [(batches.job_id, items) for items in batches.items],
+            queue_name=batches.queue,
+            job_ids=batches.rq_ids,
+            meta=batches.meta,
+        )
 
 
 def _recover(job: Job) -> bool:

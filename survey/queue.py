@@ -77,8 +77,14 @@ def enqueue_all(
     ids = list(job_ids) if job_ids is not None else new_ids(len(calls))
     prepared = [
         Queue.prepare_data(
-            func, args=args, job_id=job_id, timeout=JOB_TIMEOUT, result_ttl=RESULT_TTL,
-            failure_ttl=FAILURE_TTL, retry=retry_policy(), meta=dict(meta or {}),
+            func,
+            args=args,
+            job_id=job_id,
+            timeout=JOB_TIMEOUT,
+            result_ttl=RESULT_TTL,
+            failure_ttl=FAILURE_TTL,
+            retry=retry_policy(),
+            meta=dict(meta or {}),
         )
         for job_id, args in zip(ids, calls, strict=True)
     ]

@@ -135,7 +135,10 @@ class Browser:
         if BEHIND_HTTPS:
             base_url = base_url.replace("http://", "https://", 1)
         self.http = httpx.Client(
-            base_url=base_url, follow_redirects=False, timeout=30, transport=HttpsProxyTransport(),
+            base_url=base_url,
+            follow_redirects=False,
+            timeout=30,
+            transport=HttpsProxyTransport(),
             headers={"Sec-Fetch-Site": "same-origin"},
         )
         self.last_token: str | None = None

@@ -32,8 +32,7 @@ def login() -> str | WerkzeugResponse | tuple[str, int]:
         if user is not None:
             session.clear()  # a fresh session: nothing carried over from before sign-in
             login_user(Staff(user, staff.start_session(user)))
-            audit.record("user.signed_in", actor_type="user", actor_id=user.id, target_type="user",
-                         target_id=user.id)
+            audit.record("user.signed_in", actor_type="user", actor_id=user.id, target_type="user", target_id=user.id)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")))
         form.password.errors.append("The email address or password is not right")
@@ -47,8 +46,13 @@ def logout() -> WerkzeugResponse:
     """Sign out: the server-side session ends, so the cookie opens nothing even if replayed."""
     if LogoutForm().validate_on_submit():
         staff.end_session(current_user.session_token)
-        audit.record("user.signed_out", actor_type="user", actor_id=current_user.id, target_type="user",
-                     target_id=current_user.id)
+        audit.record(
+            "user.signed_out",
+            actor_type="user",
+            actor_id=current_user.id,
+            target_type="user",
+            target_id=current_user.id,
+        )
         db.session.commit()
         logout_user()
         session.clear()

@@ -32,8 +32,11 @@ def round_detail(round_id: int) -> str:
     """A round's tagging state: answers tagged, pending and failed, the codebook, the latest re-tag."""
     rnd = db.get_or_404(Round, round_id)
     return render_template(
-        "manage/round.html", round=rnd, counts=tagging.tagging_counts(rnd.id),
-        codebook=codebooks.current_version(rnd.pledge_id), form=RetagForm(),
+        "manage/round.html",
+        round=rnd,
+        counts=tagging.tagging_counts(rnd.id),
+        codebook=codebooks.current_version(rnd.pledge_id),
+        form=RetagForm(),
         job=tagging.latest_job("round", rnd.id),
         responses=db.session.execute(
             select(Response, Organisation)
@@ -48,8 +51,11 @@ def submitted_response_or_403(response_id: int) -> Response:
     """A report staff may read: a draft belongs to its organisation until it is submitted (404 when unknown)."""
     response = db.get_or_404(Response, response_id)
     if response.status != "submitted":
-        abort(403, "This report has not been submitted yet. Staff can read a report once its organisation "
-                   "submits it; until then it is the organisation's draft.")
+        abort(
+            403,
+            "This report has not been submitted yet. Staff can read a report once its organisation "
+            "submits it; until then it is the organisation's draft.",
+        )
     return response
 
 
@@ -74,14 +80,17 @@ def retag(round_id: int) -> WerkzeugResponse:
         job, launch = jobs.launch(tagging.RETAG, "round", rnd.id)
     except RedisError:
         db.session.rollback()
-        flash("The job queue cannot be reached: the answers are marked for re-tagging and will be tagged "
-              "when it is back.")
+        flash(
+            "The job queue cannot be reached: the answers are marked for re-tagging and will be tagged when it is back."
+        )
         return redirect(url_for("manage.round_detail", round_id=rnd.id))
-    flash({
-        Launch.STARTED: "Re-tagging has started.",
-        Launch.JOINED: "Re-tagging was already under way: here is its progress.",
-        Launch.RESUMED: "Re-tagging had stopped before it finished: it has been restarted.",
-    }[launch])
+    flash(
+        {
+            Launch.STARTED: "Re-tagging has started.",
+            Launch.JOINED: "Re-tagging was already under way: here is its progress.",
+            Launch.RESUMED: "Re-tagging had stopped before it finished: it has been restarted.",
+        }[launch]
+    )
     return redirect(url_for("manage.job_detail", job_id=job.id))
 
 

@@ -340,9 +340,7 @@ def answer_history(response_id: int, key: str) -> str:
         abort(404)
     answer, revisions = found
     sec = next(s for s in g.questionnaire.sections if question in s.questions)
-    return render_template(
-        "respond/history.html", question=question, section=sec, answer=answer, revisions=revisions
-    )
+    return render_template("respond/history.html", question=question, section=sec, answer=answer, revisions=revisions)
 
 
 @bp.post("/sign-out")

@@ -82,9 +82,7 @@ class Response(Base):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
-    status: Mapped[ResponseStatus] = mapped_column(
-        state_column(ResponseStatus, 20), default=ResponseStatus.NOT_STARTED
-    )
+    status: Mapped[ResponseStatus] = mapped_column(state_column(ResponseStatus, 20), default=ResponseStatus.NOT_STARTED)
     started_at: Mapped[datetime | None]
     last_activity_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
@@ -185,9 +183,7 @@ class AnswerRevision(Base):
     value: Mapped[Any] = mapped_column(JSONType, nullable=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"), index=True)
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
-    outcome: Mapped[RevisionOutcome] = mapped_column(
-        state_column(RevisionOutcome, 12), default=RevisionOutcome.APPLIED
-    )
+    outcome: Mapped[RevisionOutcome] = mapped_column(state_column(RevisionOutcome, 12), default=RevisionOutcome.APPLIED)
     base_revision: Mapped[int | None]
 
     answer: Mapped[Answer] = relationship()

@@ -32,9 +32,7 @@ def add_version(pledge_id: int, codebook: Codebook) -> CodebookVersion:
 
 def _add_version_data(pledge_id: int, data: dict[str, Any]) -> CodebookVersion:
     """Store a codebook's JSON form as the pledge's next version, with one Theme row per theme; flushes."""
-    latest = db.session.scalar(
-        select(func.max(CodebookVersion.version)).where(CodebookVersion.pledge_id == pledge_id)
-    )
+    latest = db.session.scalar(select(func.max(CodebookVersion.version)).where(CodebookVersion.pledge_id == pledge_id))
     data = {**data, "version": (latest or 0) + 1}
     version = CodebookVersion(pledge_id=pledge_id, version=data["version"], name=data["name"], data=data)
     version.themes = [

@@ -24,8 +24,17 @@ MACHINE_SOURCES = (CodeSource.RULE, CodeSource.MODEL)
 _REPLACEABLE = not_(Code.is_reviewed)
 
 _ROW_COLUMNS = (
-    "answer_id", "theme_id", "theme_key", "codebook_version_id", "source", "status", "spans", "answer_revision",
-    "confidence", "note", "created_at",
+    "answer_id",
+    "theme_id",
+    "theme_key",
+    "codebook_version_id",
+    "source",
+    "status",
+    "spans",
+    "answer_revision",
+    "confidence",
+    "note",
+    "created_at",
 )
 # Columns a re-coding rewrites on a code it finds again.
 _CHANGED = ("theme_id", "codebook_version_id", "spans", "answer_revision", "confidence")
@@ -45,10 +54,18 @@ def replaceable_codes(answer_ids: Sequence[int], source: CodeSource | str) -> li
     table = Code.__table__
     # Filter by answer only, so the planner always takes the answer_id index; source and review are checked here.
     rows = db.session.execute(
-        select(table.c.id, table.c.answer_id, table.c.theme_key, table.c.theme_id, table.c.codebook_version_id,
-               cast(table.c.spans, Text).label("spans_json"), table.c.answer_revision, table.c.confidence,
-               table.c.source, _REPLACEABLE.label("replaceable"))
-        .where(table.c.answer_id.in_(answer_ids))
+        select(
+            table.c.id,
+            table.c.answer_id,
+            table.c.theme_key,
+            table.c.theme_id,
+            table.c.codebook_version_id,
+            cast(table.c.spans, Text).label("spans_json"),
+            table.c.answer_revision,
+            table.c.confidence,
+            table.c.source,
+            _REPLACEABLE.label("replaceable"),
+        ).where(table.c.answer_id.in_(answer_ids))
     ).all()
     return [row for row in rows if row.source == source and row.replaceable]
 
@@ -84,10 +101,11 @@ def write_codes(rows: list[dict[str, Any]], *, source: CodeSource | str, answer_
 def _same(existing: Any, row: dict[str, Any]) -> bool:
     """Whether a stored code already says what the new row says (spans compared as JSON text)."""
     # Comparing text skips decoding thousands of JSON values; a formatting difference only costs a rewrite.
-    return existing is not None and (
-        existing.theme_id, existing.codebook_version_id, existing.answer_revision, existing.confidence
-    ) == (row["theme_id"], row["codebook_version_id"], row["answer_revision"], row.get("confidence")) and (
-        existing.spans_json.replace(" ", "") == json.dumps(row["spans"], separators=(",", ":"))
+    return (
+        existing is not None
+        and (existing.theme_id, existing.codebook_version_id, existing.answer_revision, existing.confidence)
+        == (row["theme_id"], row["codebook_version_id"], row["answer_revision"], row.get("confidence"))
+        and (existing.spans_json.replace(" ", "") == json.dumps(row["spans"], separators=(",", ":")))
     )
 
 

@@ -137,8 +137,12 @@ def active_job(kind: str, target_type: str, target_id: int) -> Job | None:
     """The queued or running job of this kind for this target, if any."""
     return db.session.scalar(
         select(Job)
-        .where(Job.kind == kind, Job.target_type == target_type, Job.target_id == target_id,
-               Job.status.in_(ACTIVE_JOB_STATUSES))
+        .where(
+            Job.kind == kind,
+            Job.target_type == target_type,
+            Job.target_id == target_id,
+            Job.status.in_(ACTIVE_JOB_STATUSES),
+        )
         .order_by(Job.id)
         .limit(1)
     )
@@ -146,9 +150,11 @@ def active_job(kind: str, target_type: str, target_id: int) -> Job | None:
 
 def active_jobs() -> list[Job]:
     """Queued and running jobs of every kind registered here, oldest first."""
-    return list(db.session.scalars(
-        select(Job).where(Job.kind.in_(list(KINDS)), Job.status.in_(ACTIVE_JOB_STATUSES)).order_by(Job.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Job).where(Job.kind.in_(list(KINDS)), Job.status.in_(ACTIVE_JOB_STATUSES)).order_by(Job.id)
+        )
+    )
 
 
 def latest_job(kinds: Iterable[JobKind], target_type: str, target_id: int) -> Job | None:
@@ -243,8 +249,7 @@ def recover(job: Job) -> Recovery:
     if lost := [i for i in pending if i in given_up and i not in held]:
         # RQ spent the batch's retries without the batch recording a failure (its work horse was killed each time).
         ended = ", ".join(f"{rq_job.id} {rq_job.get_status(refresh=False).value}" for rq_job in found.given_up)
-        record_failure(job.id, lost, JobError(f"RQ gave up on its batches ({ended}) before they were done"),
-                       final=True)
+        record_failure(job.id, lost, JobError(f"RQ gave up on its batches ({ended}) before they were done"), final=True)
         return Recovery(stuck=True)
     todo = [i for i in pending if i not in held]
     if not todo and found.live:
@@ -260,15 +265,20 @@ def recover(job: Job) -> Recovery:
 def orphans() -> list[tuple[JobKind, str, int]]:
     """Targets whose pending items no active job covers, with the kind to launch for each."""
     active = active_jobs()
-    return [(kind, target_type, target_id) for kind in list(KINDS.values()) if kind.orphans is not None
-            for target_type, target_id in kind.orphans(active)]
+    return [
+        (kind, target_type, target_id)
+        for kind in list(KINDS.values())
+        if kind.orphans is not None
+        for target_type, target_id in kind.orphans(active)
+    ]
 
 
 def mark_running(job_id: int) -> None:
     """Mark a queued job as running; flushes."""
     table = Job.__table__
     db.session.execute(
-        update(table).where(table.c.id == job_id, table.c.status == JobStatus.QUEUED)
+        update(table)
+        .where(table.c.id == job_id, table.c.status == JobStatus.QUEUED)
         .values(status=JobStatus.RUNNING, started_at=utcnow())
     )
 
@@ -279,7 +289,8 @@ def add_progress(job_id: int, batch_size: int, newly_done: int) -> None:
     table = Job.__table__
     bumped = table.c.progress + newly_done
     db.session.execute(
-        update(table).where(table.c.id == job_id)
+        update(table)
+        .where(table.c.id == job_id)
         .values(progress=case((bumped > table.c.total, table.c.total), else_=bumped))
     )
     job = get_job(job_id)
@@ -298,8 +309,11 @@ def refresh_progress(job_id: int) -> None:
     # Concurrent batches may count in any order: progress only grows, and a failed job stays failed.
     values: dict[str, Any] = {"progress": case((table.c.progress > done, table.c.progress), else_=done)}
     if pending == 0:
-        values.update(status=case((table.c.status == JobStatus.FAILED, JobStatus.FAILED), else_=JobStatus.FINISHED),
-                      progress=table.c.total, finished_at=utcnow())
+        values.update(
+            status=case((table.c.status == JobStatus.FAILED, JobStatus.FAILED), else_=JobStatus.FINISHED),
+            progress=table.c.total,
+            finished_at=utcnow(),
+        )
     db.session.execute(update(table).where(table.c.id == job_id).values(**values))
 
 
@@ -317,7 +331,7 @@ def record_failure(job_id: int, item_ids: Sequence[int], error: BaseException, *
 
 
 def summary(jobs: Sequence[Job]) -> str:
-    """"2 tagging job(s)": how many of these jobs each label of the registered kinds has, every label named."""
+    """ "2 tagging job(s)": how many of these jobs each label of the registered kinds has, every label named."""
     labels = dict.fromkeys(kind.label for kind in KINDS.values())
     counts = {label: 0 for label in labels}
     for job in jobs:

@@ -74,9 +74,7 @@ def packed_commitment_titles(pledge_id: ColumnElement[int]) -> ColumnElement[str
     # The count is packed too, so unpacking can tell when a title held a separator.
     titles = func.coalesce(func.aggregate_strings(number_and_title, _RECORD), "")
     return (
-        select(cast(func.count(), String) + _RECORD + titles)
-        .where(Commitment.pledge_id == pledge_id)
-        .scalar_subquery()
+        select(cast(func.count(), String) + _RECORD + titles).where(Commitment.pledge_id == pledge_id).scalar_subquery()
     )
 
 

@@ -260,8 +260,13 @@ def _touch(response: Response, section_key: str, status: str, contact_id: int | 
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     db.session.execute(
         _section_upsert(dialect),
-        {"response_id": response.id, "section_key": section_key, "status": status, "updated_at": now,
-         "updated_by_id": contact_id},
+        {
+            "response_id": response.id,
+            "section_key": section_key,
+            "status": status,
+            "updated_at": now,
+            "updated_by_id": contact_id,
+        },
     )
     response.last_activity_at = now
     if response.status == "not_started":
@@ -312,9 +317,7 @@ def _save_section_once(
     *,
     completing: bool,
 ) -> SaveResult:
-    pending = [
-        (q, *values[q.field_key], answers.get(q.field_key)) for q in section.questions if q.field_key in values
-    ]
+    pending = [(q, *values[q.field_key], answers.get(q.field_key)) for q in section.questions if q.field_key in values]
     base_values = _base_values(pending)
     changed, conflicts = 0, []
     for q, value, base, answer in pending:
@@ -356,16 +359,27 @@ def keep_late_save(response: Response, section: Section, values: Values, contact
             continue
         if answer is None:
             # An empty answer row to hang the revision on; an answer of None reads as "Not answered".
-            answer = Answer(response_id=response.id, field_key=q.field_key, question_key=q.key,
-                            commitment_number=q.commitment)
+            answer = Answer(
+                response_id=response.id, field_key=q.field_key, question_key=q.key, commitment_number=q.commitment
+            )
             db.session.add(answer)
             db.session.flush()
-        kept.append(AnswerRevision(answer_id=answer.id, revision=answer.revision, value=value,
-                                   contact_id=contact_id, outcome="late"))
+        kept.append(
+            AnswerRevision(
+                answer_id=answer.id, revision=answer.revision, value=value, contact_id=contact_id, outcome="late"
+            )
+        )
     db.session.add_all(kept)
     if kept:
-        audit.record("answers.kept_after_submission", actor_type="contact", actor_id=contact_id,
-                     target_type="response", target_id=response.id, section=section.key, kept=len(kept))
+        audit.record(
+            "answers.kept_after_submission",
+            actor_type="contact",
+            actor_id=contact_id,
+            target_type="response",
+            target_id=response.id,
+            section=section.key,
+            kept=len(kept),
+        )
     db.session.flush()
     return tuple(k.id for k in kept)
 
@@ -380,8 +394,10 @@ def late_saves(revision_ids: tuple[int, ...]) -> list[tuple[AnswerRevision, Answ
     if not revision_ids:
         return []
     rows = db.session.execute(
-        select(AnswerRevision, Answer).join(Answer, AnswerRevision.answer_id == Answer.id)
-        .where(AnswerRevision.id.in_(revision_ids), AnswerRevision.outcome == "late").order_by(AnswerRevision.id)
+        select(AnswerRevision, Answer)
+        .join(Answer, AnswerRevision.answer_id == Answer.id)
+        .where(AnswerRevision.id.in_(revision_ids), AnswerRevision.outcome == "late")
+        .order_by(AnswerRevision.id)
     )
     return [(rev, ans) for rev, ans in rows]
 
@@ -463,9 +479,7 @@ def unseen_replacements(response_id: int, contact_id: int) -> list[Replacement]:
         return []
     rows = db.session.execute(select(Contact.id, Contact.name).where(Contact.id.in_({e.actor_id for e in mine})))
     names = {contact_id: name for contact_id, name in rows}
-    return [
-        Replacement(e.id, e.details.get("field_key", ""), names.get(e.actor_id, "A colleague"), e.at) for e in mine
-    ]
+    return [Replacement(e.id, e.details.get("field_key", ""), names.get(e.actor_id, "A colleague"), e.at) for e in mine]
 
 
 def mark_replacements_seen(response_id: int, contact_id: int, replacements: list[Replacement]) -> None:
@@ -536,9 +550,7 @@ def open_reopen_request(response_id: int) -> ReopenRequest | None:
 def request_reopen(response: Response, contact_id: int, reason: str) -> ReopenRequest:
     """Ask the pledge team to re-open a submitted report: one open request per report at a time; flushes."""
     # Lock the response row so two colleagues asking at the same moment make one request, not two.
-    db.session.execute(
-        select(Response.id).where(Response.id == response.id).with_for_update()
-    )
+    db.session.execute(select(Response.id).where(Response.id == response.id).with_for_update())
     db.session.refresh(response)
     if response.status != "submitted":
         raise ResponseError("Only a submitted report can be re-opened.")

@@ -38,8 +38,7 @@ def create_user(email: str, password: str, *, role: str, name: str) -> User:
     user = User(email=email, name=name.strip() or email, role=role, password_hash=hash_password(password))
     db.session.add(user)
     db.session.flush()
-    audit.record("user.created", actor_type="system", actor_id=None, target_type="user", target_id=user.id,
-                 role=role)
+    audit.record("user.created", actor_type="system", actor_id=None, target_type="user", target_id=user.id, role=role)
     return user
 
 
@@ -66,7 +65,8 @@ def start_session(user: User) -> str:
 def session_user(token: str) -> User | None:
     """The active account of a live session token, extending its idle expiry; None when ended or unknown."""
     row = db.session.execute(
-        select(StaffSession, User).join(User, StaffSession.user_id == User.id)
+        select(StaffSession, User)
+        .join(User, StaffSession.user_id == User.id)
         .where(StaffSession.token_hash == token_hash(token))
     ).first()
     if row is None:
@@ -85,6 +85,7 @@ def end_session(token: str) -> None:
     """Revoke one staff session (sign out): its cookie no longer opens anything."""
     table = StaffSession.__table__
     db.session.execute(
-        update(table).where(table.c.token_hash == token_hash(token), table.c.revoked_at.is_(None))
+        update(table)
+        .where(table.c.token_hash == token_hash(token), table.c.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )

@@ -55,10 +55,16 @@ def code_rows(
         for span in found.spans:
             spans.setdefault(span.theme, []).append([span.start, span.end])
         for key in sorted(spans):
-            rows.append({
-                "answer_id": answer.id, "theme_id": theme_ids[key], "theme_key": key,
-                "codebook_version_id": codebook_version_id, "spans": spans[key], "answer_revision": answer.revision,
-            })
+            rows.append(
+                {
+                    "answer_id": answer.id,
+                    "theme_id": theme_ids[key],
+                    "theme_key": key,
+                    "codebook_version_id": codebook_version_id,
+                    "spans": spans[key],
+                    "answer_revision": answer.revision,
+                }
+            )
     return rows
 
 
@@ -124,9 +130,7 @@ def _pledge_of(target_type: str, target_id: int) -> int:
     """The pledge a response or round belongs to."""
     query = select(Round.pledge_id).where(Round.id == target_id)
     if target_type == "response":
-        query = select(Round.pledge_id).join(Response, Response.round_id == Round.id).where(
-            Response.id == target_id
-        )
+        query = select(Round.pledge_id).join(Response, Response.round_id == Round.id).where(Response.id == target_id)
     pledge_id = db.session.scalar(query)
     if pledge_id is None:
         raise TaggingError(f"{target_type} {target_id} does not exist")
@@ -146,7 +150,8 @@ def _begin_retag(job: Job) -> None:
     _begin(job)
     table = Answer.__table__
     db.session.execute(
-        update(table).where(table.c.id.in_(_target_answers(job.target_type, job.target_id)))
+        update(table)
+        .where(table.c.id.in_(_target_answers(job.target_type, job.target_id)))
         .values(tagging=TaggingState.PENDING)
     )
 
@@ -165,7 +170,8 @@ def _fail(job: Job, answer_ids: list[int]) -> None:
     """A batch's answers still pending on its last attempt become failed (the lead's page counts them)."""
     table = Answer.__table__
     db.session.execute(
-        update(table).where(table.c.id.in_(answer_ids), table.c.tagging == TaggingState.PENDING)
+        update(table)
+        .where(table.c.id.in_(answer_ids), table.c.tagging == TaggingState.PENDING)
         .values(tagging=TaggingState.FAILED)
     )
 
@@ -194,10 +200,21 @@ def _orphans(active: Sequence[Job]) -> list[tuple[str, int]]:
     return [("round", round_id) for round_id in sorted(db.session.scalars(query))]
 
 
-TAG = lifecycle.register(JobKind(
-    "tag", pending=_pending, run=_run, queue=QUEUE, batch_size=BATCH_SIZE, label="tagging", begin=_begin,
-    fail=_fail, preload=_preload, warm=_warm, orphans=_orphans,
-))
+TAG = lifecycle.register(
+    JobKind(
+        "tag",
+        pending=_pending,
+        run=_run,
+        queue=QUEUE,
+        batch_size=BATCH_SIZE,
+        label="tagging",
+        begin=_begin,
+        fail=_fail,
+        preload=_preload,
+        warm=_warm,
+        orphans=_orphans,
+    )
+)
 # A re-tag differs only in how it begins; the sweep launches plain tagging for answers no job covers.
 RETAG = lifecycle.register(replace(TAG, name="retag", begin=_begin_retag, orphans=None))
 
@@ -215,8 +232,7 @@ def after_submission(response_id: int) -> None:
     except (RedisConnectionError, RedisTimeoutError):
         # The submission is committed and its answers stay pending: the sweep queues them once Redis is back.
         db.session.rollback()
-        logger.warning("Redis is unreachable: the answers of response %s await tagging", response_id,
-                       exc_info=True)
+        logger.warning("Redis is unreachable: the answers of response %s await tagging", response_id, exc_info=True)
     except Exception:
         # Inline mode ran the job here: it has already logged, marked its Job row failed and re-raised.
         db.session.rollback()

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
+
 def _fill_section(page: Any, key: str) -> None:
     """Answer a section by clicking radios and checkboxes and typing into text boxes."""
     for name, value in answers_for(key).items():
@@ -41,10 +42,7 @@ def _axe(page: Any) -> None:
     )
     violations = result["violations"]
     assert result["passes"], f"axe checked nothing on {page.url}"
-    lines = [
-        f"{v['id']}: {v['help']} ({v['helpUrl']}) at {[n['target'] for n in v['nodes'][:3]]}"
-        for v in violations
-    ]
+    lines = [f"{v['id']}: {v['help']} ({v['helpUrl']}) at {[n['target'] for n in v['nodes'][:3]]}" for v in violations]
     assert not violations, f"axe found {len(violations)} violations on {page.url}:\n" + "\n".join(lines)
 
 

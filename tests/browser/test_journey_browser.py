@@ -38,9 +38,7 @@ def _problem_links(db, factory, resp: Response) -> dict[str, str]:
     """An expired and a revoked invitation link for the response (committed)."""
     expired = access.create_invitation(resp, _contact(db, resp), days=1, now=utcnow() - timedelta(days=3))
     revoked = access.create_invitation(resp, _contact(db, resp, 1), days=60)
-    invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == access.token_hash(revoked))
-    )
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == access.token_hash(revoked)))
     access.revoke_invitation(invitation)
     db.session.commit()
     return {
@@ -81,9 +79,7 @@ def _answer_every_section(page, resp_id: int, axe, fill_section) -> None:
         axe(page)
         fill_section(page, key)
         submit(page, "Save and continue")
-        assert page.locator(".nhsuk-error-summary").count() == 0, page.locator(
-            ".nhsuk-error-summary"
-        ).inner_text()
+        assert page.locator(".nhsuk-error-summary").count() == 0, page.locator(".nhsuk-error-summary").inner_text()
     assert page.url.endswith(f"/respond/{resp_id}/check")
 
 
@@ -154,9 +150,7 @@ def test_blank_required_fields_show_linked_error_summary(page, factory, db, axe,
     summary.get_by_role("link", name="Enter an answer to “What have you done?”").click()
     field = page.locator("#actions")
     assert field.evaluate("el => el === document.activeElement")
-    assert field.evaluate(
-        "el => { const r = el.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight }"
-    )
+    assert field.evaluate("el => { const r = el.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight }")
     summary.get_by_role("link", name="Select an answer", exact=False).click()
     focused = page.evaluate("() => document.activeElement.name")
     assert focused == "progress"
@@ -214,9 +208,7 @@ def test_colleague_conflict_is_resolved_by_combining(new_page, factory, db, axe,
     submit(bola, "Save combined answer")  # issue 14 item 5: the combination has its own button
     assert bola.url.endswith(f"/respond/{resp.id}/")
     db.session.expire_all()
-    answer = db.session.scalar(
-        select(Answer).where(Answer.response_id == resp.id, Answer.field_key == "c1.actions")
-    )
+    answer = db.session.scalar(select(Answer).where(Answer.response_id == resp.id, Answer.field_key == "c1.actions"))
     assert answer.value == merged
     kept = list(db.session.scalars(select(AnswerRevision.value).where(AnswerRevision.answer_id == answer.id)))
     assert "Alice: we funded three VCSE partners." in kept

@@ -104,9 +104,7 @@ def test_custom_codebook_patterns_windowed_pattern_and_exclusion(small_codebook:
     pipeline = build_pipeline(Codebook.from_dict(small_codebook))
     assert themes_of(pipeline, "We moved to an Alliance Contract.") == ["commissioning"]
     assert themes_of(pipeline, "The Care Quality Commission visited.") == []
-    assert themes_of(pipeline, "We Commissioned it; the Care Quality Commission visited.") == [
-        "commissioning"
-    ]
+    assert themes_of(pipeline, "We Commissioned it; the Care Quality Commission visited.") == ["commissioning"]
     doc = pipeline("Completeness rose from 71 % to 93 %.")
     assert [(s.label_, s.text) for s in doc.spans["themes"]] == [("figures", "from 71 % to")]
     assert themes_of(pipeline, "It rose to 93 %.") == []

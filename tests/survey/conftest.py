@@ -79,10 +79,17 @@ class Submitted:
         """A submitted response with one pending answer per text (committed)."""
         resp = self.factory.response(self.round, self.factory.organisation())  # type: ignore[attr-defined]
         for i, text in enumerate(texts):
-            _db.session.add(Answer(
-                response_id=resp.id, field_key=f"c1.q{i}", question_key=f"q{i}", commitment_number=1,
-                value=text, text=text, tagging="pending",
-            ))
+            _db.session.add(
+                Answer(
+                    response_id=resp.id,
+                    field_key=f"c1.q{i}",
+                    question_key=f"q{i}",
+                    commitment_number=1,
+                    value=text,
+                    text=text,
+                    tagging="pending",
+                )
+            )
         resp.status = "submitted"
         resp.submitted_at = utcnow()
         _db.session.commit()
@@ -125,9 +132,7 @@ class Workers:
         self.log_dir = log_dir
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(
-        self, *, burst: bool = False, delay: float = 0, modules: tuple[str, ...] = ()
-    ) -> subprocess.Popen[bytes]:
+    def start(self, *, burst: bool = False, delay: float = 0, modules: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
         """Start a worker; `delay` pauses each batch once it is marked running (tests/survey/worker_pauses.py);
         `modules` are more modules it imports before forking (job kinds of the tests' own)."""
         env = {

@@ -23,9 +23,11 @@ class ShoutRefused(RuntimeError):
 
 def pending(job: Job) -> list[int]:
     """The organisation's contacts whose names are not upper case yet, in id order."""
-    return list(db.session.scalars(
-        select(Contact.id).where(Contact.organisation_id == job.target_id, NOT_SHOUTED).order_by(Contact.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Contact.id).where(Contact.organisation_id == job.target_id, NOT_SHOUTED).order_by(Contact.id)
+        )
+    )
 
 
 def run(job: Job, contact_ids: list[int]) -> int:
@@ -35,7 +37,8 @@ def run(job: Job, contact_ids: list[int]) -> int:
         raise ShoutRefused(f"a contact of organisation {job.target_id} asked its batch to fail")
     table = Contact.__table__
     result = db.session.execute(
-        update(table).where(table.c.id.in_(contact_ids), table.c.name != func.upper(table.c.name))
+        update(table)
+        .where(table.c.id.in_(contact_ids), table.c.name != func.upper(table.c.name))
         .values(name=func.upper(table.c.name))
     )
     return result.rowcount

@@ -21,8 +21,14 @@ def coding(submitted, db):
 
 def _row(answer, version_id: int, theme_ids: dict[str, int], key: str, spans: list[list[int]]) -> dict:
     """A code row as a tagger would write it."""
-    return {"answer_id": answer.id, "theme_id": theme_ids[key], "theme_key": key, "codebook_version_id": version_id,
-            "spans": spans, "answer_revision": answer.revision}
+    return {
+        "answer_id": answer.id,
+        "theme_id": theme_ids[key],
+        "theme_key": key,
+        "codebook_version_id": version_id,
+        "spans": spans,
+        "answer_revision": answer.revision,
+    }
 
 
 def _stored(db) -> dict[tuple[str, str], tuple[str, list]]:
@@ -34,8 +40,11 @@ def _stored(db) -> dict[tuple[str, str], tuple[str, list]]:
 def test_rule_codes_are_upserted_kept_when_unchanged_and_deleted_when_no_longer_found(coding, db):
     answer, version_id, themes = coding
     a, b, _ = themes
-    codes.write_codes([_row(answer, version_id, themes, a, [[0, 2]]), _row(answer, version_id, themes, b, [[3, 5]])],
-                      source="rule", answer_ids=[answer.id])
+    codes.write_codes(
+        [_row(answer, version_id, themes, a, [[0, 2]]), _row(answer, version_id, themes, b, [[3, 5]])],
+        source="rule",
+        answer_ids=[answer.id],
+    )
     ids = {c.theme_key: c.id for c in db.session.scalars(select(Code))}
     assert _stored(db) == {(a, "rule"): ("proposed", [[0, 2]]), (b, "rule"): ("proposed", [[3, 5]])}
     codes.write_codes([_row(answer, version_id, themes, a, [[0, 2], [6, 8]])], source="rule", answer_ids=[answer.id])
@@ -46,25 +55,39 @@ def test_rule_codes_are_upserted_kept_when_unchanged_and_deleted_when_no_longer_
 def test_a_reviewed_code_is_never_touched_by_machine_recoding(coding, db):
     answer, version_id, themes = coding
     a, b, c = themes
-    codes.write_codes([_row(answer, version_id, themes, a, [[0, 2]]), _row(answer, version_id, themes, b, [[3, 5]])],
-                      source="rule", answer_ids=[answer.id])
+    codes.write_codes(
+        [_row(answer, version_id, themes, a, [[0, 2]]), _row(answer, version_id, themes, b, [[3, 5]])],
+        source="rule",
+        answer_ids=[answer.id],
+    )
     db.session.scalars(select(Code).where(Code.theme_key == a)).one().status = "accepted"
     db.session.scalars(select(Code).where(Code.theme_key == b)).one().status = "rejected"
-    db.session.add(Code(answer_id=answer.id, theme_id=themes[c], theme_key=c, codebook_version_id=version_id,
-                        source="reviewer", status="proposed", spans=[[9, 11]]))
+    db.session.add(
+        Code(
+            answer_id=answer.id,
+            theme_id=themes[c],
+            theme_key=c,
+            codebook_version_id=version_id,
+            source="reviewer",
+            status="proposed",
+            spans=[[9, 11]],
+        )
+    )
     db.session.commit()
     reviewed = _stored(db)
 
     # Re-coding finds a and b elsewhere and c as well: none of the reviewed codes moves, c gets a rule code of its own.
-    codes.write_codes([_row(answer, version_id, themes, key, [[1, 4]]) for key in (a, b, c)], source="rule",
-                      answer_ids=[answer.id])
+    codes.write_codes(
+        [_row(answer, version_id, themes, key, [[1, 4]]) for key in (a, b, c)], source="rule", answer_ids=[answer.id]
+    )
     assert _stored(db) == {**reviewed, (c, "rule"): ("proposed", [[1, 4]])}
     # Re-coding finds nothing: only the unreviewed rule code goes.
     codes.write_codes([], source="rule", answer_ids=[answer.id])
     assert _stored(db) == reviewed
     # The classifier's suggestions are its own codes: the rules' are left alone.
-    codes.write_codes([_row(answer, version_id, themes, a, [[0, 2]]) | {"confidence": 0.8}], source="model",
-                      answer_ids=[answer.id])
+    codes.write_codes(
+        [_row(answer, version_id, themes, a, [[0, 2]]) | {"confidence": 0.8}], source="model", answer_ids=[answer.id]
+    )
     assert _stored(db) == {**reviewed, (a, "model"): ("proposed", [[0, 2]])}
 
 
@@ -72,8 +95,11 @@ def test_a_code_reviewed_after_it_was_read_is_still_left_alone(coding, db, monke
     """The rule holds in the statements themselves: a reviewer deciding between the read and the write wins."""
     answer, version_id, themes = coding
     a, b, _ = themes
-    codes.write_codes([_row(answer, version_id, themes, a, [[0, 2]]), _row(answer, version_id, themes, b, [[3, 5]])],
-                      source="rule", answer_ids=[answer.id])
+    codes.write_codes(
+        [_row(answer, version_id, themes, a, [[0, 2]]), _row(answer, version_id, themes, b, [[3, 5]])],
+        source="rule",
+        answer_ids=[answer.id],
+    )
     read_before_review = codes.replaceable_codes([answer.id], "rule")
     for code in db.session.scalars(select(Code)):
         code.status = "accepted"

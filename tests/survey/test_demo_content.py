@@ -136,9 +136,7 @@ def test_progress_ratings_are_plausible() -> None:
     score = {rating: index for index, rating in enumerate(dc.RATINGS)}
 
     def mean(commitment: int, round_number: int) -> float:
-        ratings = [
-            dc.progress_rating(rng, commitment=commitment, round_number=round_number) for _ in range(2000)
-        ]
+        ratings = [dc.progress_rating(rng, commitment=commitment, round_number=round_number) for _ in range(2000)]
         assert set(ratings) <= set(dc.RATINGS)
         return sum(score[r] for r in ratings) / len(ratings)
 

@@ -254,8 +254,9 @@ def reopen_target(client, factory, db) -> Target:
         db.session.execute(sa_delete(ReopenRequest))
         db.session.commit()
 
-    return Target(client, f"/respond/{resp.id}/confirmation", url, action=url, valid={"reason": "A reason"},
-                  restore=withdraw)
+    return Target(
+        client, f"/respond/{resp.id}/confirmation", url, action=url, valid={"reason": "A reason"}, restore=withdraw
+    )
 
 
 def staff_target(client, lead, submitted, db, which: str) -> Target:

@@ -66,8 +66,11 @@ def test_prefill_cannot_add_answers_to_a_submitted_report(browser_factory, facto
     org = factory.organisation(contacts=2)
     first = factory.round(1)
     old = factory.response(first, org)
-    db.session.add(Answer(response_id=old.id, field_key="support_wanted", question_key="support_wanted",
-                          value="Old support wanted"))
+    db.session.add(
+        Answer(
+            response_id=old.id, field_key="support_wanted", question_key="support_wanted", value="Old support wanted"
+        )
+    )
     old.status = "submitted"
     old.submitted_at = utcnow()
     rnd = factory.round(2, previous=first)
@@ -138,9 +141,11 @@ def test_colleagues_completing_different_sections_at_once_keep_every_state(brows
             person.get(f"/respond/{resp.id}/sections/{SECTIONS[i]}")
         assert _complete_at_once(people, resp) == dict.fromkeys(SECTIONS, 302), f"attempt {attempt}"
         db.session.expire_all()
-        states = dict(db.session.execute(
-            select(SectionState.section_key, SectionState.status).where(SectionState.response_id == resp.id)
-        ).all())
+        states = dict(
+            db.session.execute(
+                select(SectionState.section_key, SectionState.status).where(SectionState.response_id == resp.id)
+            ).all()
+        )
         assert states == dict.fromkeys(SECTIONS, "completed"), f"attempt {attempt}"
 
 
@@ -161,9 +166,7 @@ def test_open_conflicts_stay_bounded_per_answer_and_person(browser_factory, fact
     clash(a, b, resp, "A's text", "B's first try")
     for n in range(5):  # B keeps saving from the same stale page
         b.post(url, {"action": "later", "actions": f"B's try {n}", "rev__actions": "0"})
-    open_conflicts = db.session.scalars(
-        select(AnswerRevision.value).where(AnswerRevision.outcome == "conflict")
-    ).all()
+    open_conflicts = db.session.scalars(select(AnswerRevision.value).where(AnswerRevision.outcome == "conflict")).all()
     assert open_conflicts == ["B's try 4"]
     superseded = db.session.scalar(
         select(func.count()).select_from(AnswerRevision).where(AnswerRevision.outcome == "superseded")

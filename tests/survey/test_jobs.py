@@ -65,7 +65,8 @@ def test_progress_is_counted_on_the_job_row_as_each_batch_finishes(shout, factor
     batches = _rq_jobs(db, job.id, conn)
     # By reference to the one entry point, on the kind's queue; the meta names the kind, nothing to preload.
     assert [(b.func, b.origin, b.meta, len(b.args[1])) for b in batches] == [
-        (jobs.run_batch, "default", {"kind": "shout"}, 2), (jobs.run_batch, "default", {"kind": "shout"}, 2),
+        (jobs.run_batch, "default", {"kind": "shout"}, 2),
+        (jobs.run_batch, "default", {"kind": "shout"}, 2),
         (jobs.run_batch, "default", {"kind": "shout"}, 1),
     ]
     seen = []
@@ -91,14 +92,16 @@ def test_a_failure_on_the_last_attempt_fails_the_job_with_its_error(shout, facto
     assert jobs.sweep() == []  # a failed job is not picked up again
 
 
-def test_a_failed_attempt_rq_will_retry_keeps_the_job_running_until_the_last(shout, factory, redis_url, db,
-                                                                            monkeypatch):
+def test_a_failed_attempt_rq_will_retry_keeps_the_job_running_until_the_last(
+    shout, factory, redis_url, db, monkeypatch
+):
     org = _organisation(factory, db, ["Please fail"])
     monkeypatch.setattr(queue, "retry_policy", lambda: Retry(max=1))  # one more try, at once
     job = jobs.launch(shout, "organisation", org.id).job
     attempts = []  # the Job row at the start of each attempt
-    stop_looking = lifecycle.on_batch(BatchPoint.RUNNING, lambda row, items: attempts.append(
-        (_job(db, row.id).status, _job(db, row.id).error)))
+    stop_looking = lifecycle.on_batch(
+        BatchPoint.RUNNING, lambda row, items: attempts.append((_job(db, row.id).status, _job(db, row.id).error))
+    )
     conn = Redis.from_url(redis_url)
     try:
         SimpleWorker([Queue("default", connection=conn)], connection=conn).work(burst=True, max_jobs=2)

@@ -29,9 +29,22 @@ def test_gunicorn_access_log_redacts_invitation_tokens(app, db, tmp_path: Path) 
     env.pop("PLEDGE_DEMO", None)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     proc = subprocess.Popen(
-        [str(gunicorn), "--workers", "1", "--bind", f"127.0.0.1:{port}", "--access-logfile", str(log),
-         "--logger-class", "survey.logs.GunicornLogger", "survey:create_app()"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(gunicorn),
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(log),
+            "--logger-class",
+            "survey.logs.GunicornLogger",
+            "survey:create_app()",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 30

@@ -82,13 +82,18 @@ def test_section_states_move_from_the_json_map_to_rows_and_back(empty_database: 
         now = "2026-11-30 10:00:00"
         with engine.begin() as conn:
             _seed_0001(conn, now)
-            conn.execute(text("INSERT INTO responses (id, round_id, organisation_id, reference, status, "
-                              "section_states, last_activity_at) VALUES (1, 1, 1, 'PLG-AAAA-BBBB', 'in_progress', "
-                              f"'{{\"about\": \"completed\", \"commitment-2\": \"in_progress\"}}', '{now}')"))
+            conn.execute(
+                text(
+                    "INSERT INTO responses (id, round_id, organisation_id, reference, status, "
+                    "section_states, last_activity_at) VALUES (1, 1, 1, 'PLG-AAAA-BBBB', 'in_progress', "
+                    f'\'{{"about": "completed", "commitment-2": "in_progress"}}\', \'{now}\')'
+                )
+            )
         command.upgrade(config, "head")
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT section_key, status FROM section_states WHERE response_id = 1 "
-                                     "ORDER BY section_key")).all()
+            rows = conn.execute(
+                text("SELECT section_key, status FROM section_states WHERE response_id = 1 ORDER BY section_key")
+            ).all()
         assert [tuple(r) for r in rows] == [("about", "completed"), ("commitment-2", "in_progress")]
         command.downgrade(config, "0001")
         with engine.connect() as conn:
@@ -100,15 +105,28 @@ def test_section_states_move_from_the_json_map_to_rows_and_back(empty_database: 
 
 def _seed_0001(conn, now: str) -> None:
     """The rows every later migration test needs, as 0001 shaped them: a pledge, a round, a response."""
-    conn.execute(text(f"INSERT INTO pledges (id, slug, name, description, created_at) "
-                      f"VALUES (1, 'p', 'P', '', '{now}')"))
-    conn.execute(text(f"INSERT INTO questionnaire_versions (id, pledge_id, key, version, title, definition, "
-                      f"created_at) VALUES (1, 1, 'q', 1, 'Q', '{{}}', '{now}')"))
-    conn.execute(text(f"INSERT INTO rounds (id, pledge_id, number, name, opens_on, deadline, allow_late, "
-                      f"questionnaire_version_id, created_at) VALUES (1, 1, 1, 'R', '2026-11-01', "
-                      f"'2026-12-31', true, 1, '{now}')"))
-    conn.execute(text(f"INSERT INTO organisations (id, pledge_id, name, kind, region, created_at) "
-                      f"VALUES (1, 1, 'Org', 'council', '', '{now}')"))
+    conn.execute(
+        text(f"INSERT INTO pledges (id, slug, name, description, created_at) VALUES (1, 'p', 'P', '', '{now}')")
+    )
+    conn.execute(
+        text(
+            f"INSERT INTO questionnaire_versions (id, pledge_id, key, version, title, definition, "
+            f"created_at) VALUES (1, 1, 'q', 1, 'Q', '{{}}', '{now}')"
+        )
+    )
+    conn.execute(
+        text(
+            f"INSERT INTO rounds (id, pledge_id, number, name, opens_on, deadline, allow_late, "
+            f"questionnaire_version_id, created_at) VALUES (1, 1, 1, 'R', '2026-11-01', "
+            f"'2026-12-31', true, 1, '{now}')"
+        )
+    )
+    conn.execute(
+        text(
+            f"INSERT INTO organisations (id, pledge_id, name, kind, region, created_at) "
+            f"VALUES (1, 1, 'Org', 'council', '', '{now}')"
+        )
+    )
 
 
 def test_decisions_move_to_code_decisions_and_states_are_checked(empty_database: str) -> None:
@@ -119,22 +137,44 @@ def test_decisions_move_to_code_decisions_and_states_are_checked(empty_database:
         now = "2026-11-30 10:00:00"
         with engine.begin() as conn:
             _seed_0001(conn, now)
-            conn.execute(text("INSERT INTO responses (id, round_id, organisation_id, reference, status) "
-                              "VALUES (1, 1, 1, 'PLG-AAAA-BBBB', 'submitted')"))
-            conn.execute(text(f"INSERT INTO answers (id, response_id, field_key, question_key, revision, updated_at, "
-                              f"tagging, text) VALUES (1, 1, 'c1.actions', 'actions', 1, '{now}', 'tagged', 'x')"))
-            conn.execute(text(f"INSERT INTO users (id, email, name, role, created_at) "
-                              f"VALUES (7, 'r@x.example', 'R', 'reviewer', '{now}')"))
-            conn.execute(text(f"INSERT INTO codebook_versions (id, pledge_id, version, name, data, created_at) "
-                              f"VALUES (1, 1, 1, 'C', '{{}}', '{now}')"))
-            conn.execute(text("INSERT INTO themes (id, codebook_version_id, key, name, description, position) "
-                              "VALUES (1, 1, 'a', 'A', '', 0), (2, 1, 'b', 'B', '', 1)"))
+            conn.execute(
+                text(
+                    "INSERT INTO responses (id, round_id, organisation_id, reference, status) "
+                    "VALUES (1, 1, 1, 'PLG-AAAA-BBBB', 'submitted')"
+                )
+            )
+            conn.execute(
+                text(
+                    f"INSERT INTO answers (id, response_id, field_key, question_key, revision, updated_at, "
+                    f"tagging, text) VALUES (1, 1, 'c1.actions', 'actions', 1, '{now}', 'tagged', 'x')"
+                )
+            )
+            conn.execute(
+                text(
+                    f"INSERT INTO users (id, email, name, role, created_at) "
+                    f"VALUES (7, 'r@x.example', 'R', 'reviewer', '{now}')"
+                )
+            )
+            conn.execute(
+                text(
+                    f"INSERT INTO codebook_versions (id, pledge_id, version, name, data, created_at) "
+                    f"VALUES (1, 1, 1, 'C', '{{}}', '{now}')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO themes (id, codebook_version_id, key, name, description, position) "
+                    "VALUES (1, 1, 'a', 'A', '', 0), (2, 1, 'b', 'B', '', 1)"
+                )
+            )
             for code_id, theme, status, reviewer in ((1, "a", "accepted", "7"), (2, "b", "proposed", "NULL")):
-                conn.execute(text(
-                    f"INSERT INTO codes (id, answer_id, theme_id, theme_key, codebook_version_id, source, status, "
-                    f"spans, answer_revision, note, created_at, reviewed_by_id, reviewed_at) VALUES ({code_id}, 1, "
-                    f"{code_id}, '{theme}', 1, 'rule', '{status}', '[]', 1, '', '{now}', {reviewer}, '{now}')"
-                ))
+                conn.execute(
+                    text(
+                        f"INSERT INTO codes (id, answer_id, theme_id, theme_key, codebook_version_id, source, status, "
+                        f"spans, answer_revision, note, created_at, reviewed_by_id, reviewed_at) VALUES ({code_id}, 1, "
+                        f"{code_id}, '{theme}', 1, 'rule', '{status}', '[]', 1, '', '{now}', {reviewer}, '{now}')"
+                    )
+                )
         command.upgrade(config, "head")
         with engine.connect() as conn:
             decisions = conn.execute(text("SELECT code_id, reviewer_id, decision FROM code_decisions")).all()

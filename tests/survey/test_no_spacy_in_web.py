@@ -20,7 +20,12 @@ def test_no_page_imports_spacy(redis_url: str, tmp_path: Path) -> None:
     env.pop("PLEDGE_DEMO", None)
     walked = subprocess.run(
         [sys.executable, "-m", "tests.survey.web_walk", str(tmp_path / "web.sqlite3"), redis_url],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert walked.returncode == 0, walked.stderr[-4000:]
     found = json.loads(walked.stdout.splitlines()[-1])

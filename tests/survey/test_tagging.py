@@ -82,11 +82,23 @@ def test_retag_keeps_reviewed_codes_and_replaces_proposed_ones(submitted, db):
     codes["access_pathways"].status = "rejected"
     old_version = codes["community_partnership"].codebook_version_id
     barriers = db.session.scalar(select(Theme).where(Theme.key == "barriers_capacity"))
-    db.session.add(Code(answer_id=answer.id, theme_id=barriers.id, theme_key="barriers_capacity",
-                        codebook_version_id=old_version, source="reviewer", status="accepted", spans=[]))
+    db.session.add(
+        Code(
+            answer_id=answer.id,
+            theme_id=barriers.id,
+            theme_key="barriers_capacity",
+            codebook_version_id=old_version,
+            source="reviewer",
+            status="accepted",
+            spans=[],
+        )
+    )
     db.session.commit()
-    reviewed = [c for c in _codes(db) if c[1] == answer.id and c[2] in
-                {"community_partnership", "access_pathways", "barriers_capacity"}]
+    reviewed = [
+        c
+        for c in _codes(db)
+        if c[1] == answer.id and c[2] in {"community_partnership", "access_pathways", "barriers_capacity"}
+    ]
 
     # A new codebook version without the community and access themes: their proposed codes elsewhere go.
     shipped = load_codebook().to_dict()
@@ -155,8 +167,14 @@ def test_a_failing_batch_marks_job_and_answers_failed(submitted, db):
     job = jobs.launch(tagging.TAG, "response", resp.id).job
     from survey.jobs import run_batch
 
-    bad = Job(kind="tag", target_type="response", target_id=resp.id, total=4, status="queued",
-              params={"codebook_version_id": 999_999})
+    bad = Job(
+        kind="tag",
+        target_type="response",
+        target_id=resp.id,
+        total=4,
+        status="queued",
+        params={"codebook_version_id": 999_999},
+    )
     db.session.add(bad)
     for a in resp.answers:
         a.tagging = "pending"

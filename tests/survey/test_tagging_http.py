@@ -15,9 +15,9 @@ from tests.answers import submit_report
 def _states(db, response_id: int) -> set[str]:
     """The tagging states of a response's free-text answers."""
     db.session.rollback()
-    return set(db.session.scalars(
-        select(Answer.tagging).where(Answer.response_id == response_id, Answer.text.is_not(None))
-    ))
+    return set(
+        db.session.scalars(select(Answer.tagging).where(Answer.response_id == response_id, Answer.text.is_not(None)))
+    )
 
 
 def test_inline_submission_tags_the_answers(client, factory, db):
@@ -30,8 +30,9 @@ def test_inline_submission_tags_the_answers(client, factory, db):
 
 
 @pytest.mark.worker
-def test_submission_succeeds_with_redis_down_and_is_tagged_later(client, factory, app, redis_url, workers,
-                                                                 wait, db, caplog):
+def test_submission_succeeds_with_redis_down_and_is_tagged_later(
+    client, factory, app, redis_url, workers, wait, db, caplog
+):
     app.config["REDIS_URL"] = "redis://127.0.0.1:6390/0"  # nothing listens here
     app.extensions["redis"] = None
     rnd = factory.round()

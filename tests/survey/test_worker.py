@@ -175,8 +175,10 @@ def _finished_once(db, round_id: int, job_id: int) -> None:
     _no_duplicate_codes(db)
     # Every response holds the same texts, so the same (question, theme) codes: none missing, none doubled.
     rows = db.session.execute(
-        select(Answer.response_id, Answer.field_key, Code.theme_key).join(Code, Code.answer_id == Answer.id)
-        .join(Response, Response.id == Answer.response_id).where(Response.round_id == round_id)
+        select(Answer.response_id, Answer.field_key, Code.theme_key)
+        .join(Code, Code.answer_id == Answer.id)
+        .join(Response, Response.id == Answer.response_id)
+        .where(Response.round_id == round_id)
     ).all()
     per_response: dict[int, list[tuple[str, str]]] = {}
     for response_id, field_key, theme_key in rows:
@@ -193,14 +195,12 @@ def _launch_two_batches(db, rq_conn: Redis, round_id: int) -> tuple[Job, str, st
     return job, first, second
 
 
-def test_kill_in_batch_1_while_batch_2_waits_queues_batch_1_again_and_only_it(two_batches, workers, rq_conn, db,
-                                                                              wait):
+def test_kill_in_batch_1_while_batch_2_waits_queues_batch_1_again_and_only_it(two_batches, workers, rq_conn, db, wait):
     """The probe's case: the restarted worker's sweep must see batch 1 is lost although batch 2 still waits."""
     job, first, second = _launch_two_batches(db, rq_conn, two_batches.id)
     batch_1 = _held(rq_conn, first)
     doomed = workers.start(delay=30)
-    wait(lambda: _status(rq_conn, first) == "started" and _job(db, job.id).status == "running",
-         what="batch 1 to start")
+    wait(lambda: _status(rq_conn, first) == "started" and _job(db, job.id).status == "running", what="batch 1 to start")
     workers.kill9(doomed)
     assert _status(rq_conn, second) == "queued" and _pending(db, two_batches.id) == 8
 
@@ -230,7 +230,8 @@ def test_kill_in_batch_2_after_batch_1_finished_queues_batch_2_again(two_batches
 
 
 def test_kill_after_both_batches_wrote_but_before_one_was_counted_is_closed_by_the_periodic_sweep(
-        two_batches, workers, rq_conn, db, wait, monkeypatch):
+    two_batches, workers, rq_conn, db, wait, monkeypatch
+):
     """No restart: a second worker, already running (its start-up sweep found nothing), notices within its sweep
     interval that the job is all tagged but stuck at 4/8 ("running 172/672" in the probe) and closes it."""
     job, first, second = _launch_two_batches(db, rq_conn, two_batches.id)
@@ -240,8 +241,11 @@ def test_kill_after_both_batches_wrote_but_before_one_was_counted_is_closed_by_t
     monkeypatch.setenv("PLEDGE_TEST_PROGRESS_DELAY", "0")
     monkeypatch.setenv("WORKER_SWEEP_INTERVAL", "1")
     survivor = workers.start()  # takes batch 2
-    wait(lambda: _pending(db, two_batches.id) == 0 and _job(db, job.id).progress == 4,
-         what="both batches written, only batch 2 counted", timeout=40)
+    wait(
+        lambda: _pending(db, two_batches.id) == 0 and _job(db, job.id).progress == 4,
+        what="both batches written, only batch 2 counted",
+        timeout=40,
+    )
     assert _job(db, job.id).status == "running"
     workers.kill9(doomed)
 
@@ -255,13 +259,13 @@ def test_kill_after_both_batches_wrote_but_before_one_was_counted_is_closed_by_t
 
 
 def test_periodic_sweep_of_a_running_worker_queues_again_the_batch_a_killed_worker_held(
-        two_batches, workers, rq_conn, db, wait, monkeypatch):
+    two_batches, workers, rq_conn, db, wait, monkeypatch
+):
     """No restart: the second worker tags batch 2, then its periodic sweep finds batch 1's worker dead."""
     job, first, second = _launch_two_batches(db, rq_conn, two_batches.id)
     batch_1 = _held(rq_conn, first)
     doomed = workers.start(delay=30)
-    wait(lambda: _status(rq_conn, first) == "started" and _job(db, job.id).status == "running",
-         what="batch 1 to start")
+    wait(lambda: _status(rq_conn, first) == "started" and _job(db, job.id).status == "running", what="batch 1 to start")
     monkeypatch.setenv("WORKER_SWEEP_INTERVAL", "1")
     survivor = workers.start()
     wait(lambda: _status(rq_conn, second) == "finished", what="the second worker to tag batch 2", timeout=40)
@@ -289,7 +293,8 @@ def _sign_in_and_press_retag(client, lead, round_id: int):
 
 
 def test_redis_down_at_retag_leaves_the_job_recoverable_and_a_second_press_relaunches_it(
-        client, lead, submitted, app, redis_url, rq_conn, workers, db, wait):
+    client, lead, submitted, app, redis_url, rq_conn, workers, db, wait
+):
     submitted.response()
     rnd = submitted.round
     app.config["REDIS_URL"], app.extensions["redis"] = DOWN, None

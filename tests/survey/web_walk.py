@@ -36,8 +36,9 @@ ENDS_A_SESSION = {"respond.sign_out", "auth.logout"}
 class Walk:
     """A browser that records every request's status against the statuses the walk expects."""
 
-    def __init__(self, base_url: str, unexpected: list[str], *, app: Any = None,
-                 reached: set[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self, base_url: str, unexpected: list[str], *, app: Any = None, reached: set[tuple[str, str]] | None = None
+    ) -> None:
         self.base_url = base_url
         self.browser = Browser(base_url)
         self.unexpected = unexpected
@@ -132,10 +133,17 @@ def lead_pages(walk: Walk, round_id: int, response_id: int) -> None:
 def main(argv: Sequence[str]) -> int:
     """Walk the pages and print what was loaded and reached."""
     database, redis_url = argv
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-        "BASE_URL": "http://127.0.0.1", "REDIS_URL": redis_url, "INVITATION_DAYS": 60, "PROXY_HOPS": 0,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": SECRET,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "BASE_URL": "http://127.0.0.1",
+            "REDIS_URL": redis_url,
+            "INVITATION_DAYS": 60,
+            "PROXY_HOPS": 0,
+        }
+    )
     reached: set[tuple[str, str]] = set()
 
     @app.after_request
@@ -157,17 +165,27 @@ def main(argv: Sequence[str]) -> int:
         walk.rest("public", {"token": "not-a-token"})
         lead_pages(walk, lead_round, response_id)
         db.session.rollback()
-        jobs = [(j.kind, j.status.value, len(j.params.get("rq_ids", [])))
-                for j in db.session.scalars(select(Job).order_by(Job.id))]
+        jobs = [
+            (j.kind, j.status.value, len(j.params.get("rq_ids", [])))
+            for j in db.session.scalars(select(Job).order_by(Job.id))
+        ]
     server.shutdown()
-    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules() for method in rule.methods or ()
-              if method not in ("HEAD", "OPTIONS")}
-    print(json.dumps({
-        "spacy_modules": sorted(name for name in sys.modules if name.partition(".")[0] == "spacy"),
-        "not_reached": sorted(f"{method} {endpoint}" for endpoint, method in routes - reached),
-        "unexpected": walk.unexpected,
-        "jobs": jobs,
-    }))
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+    print(
+        json.dumps(
+            {
+                "spacy_modules": sorted(name for name in sys.modules if name.partition(".")[0] == "spacy"),
+                "not_reached": sorted(f"{method} {endpoint}" for endpoint, method in routes - reached),
+                "unexpected": walk.unexpected,
+                "jobs": jobs,
+            }
+        )
+    )
     return 0
 
 
