@@ -189,10 +189,7 @@ def _save_one(
     if answer is None:
         if value is None:
             return False, None
-        answer = Answer(
-            response_id=response.id, field_key=q.field_key, question_key=q.key, commitment_number=q.commitment
-        )
-        db.session.add(answer)
+        answer = _new_answer(response, q)
         _write(answer, q, value, contact_id)
         return True, None
     if answer.value == value:
@@ -220,6 +217,20 @@ def _save_one(
         return False, None  # the person did not change this answer; a colleague's newer save stands
     _write(answer, q, value, contact_id)
     return True, None
+
+
+def _audit(action: str, response: Response, contact_id: int | None, **details: Any) -> None:
+    """Record what a respondent did to their report."""
+    audit.record(
+        action, actor_type="contact", actor_id=contact_id, target_type="response", target_id=response.id, **details
+    )
+
+
+def _new_answer(response: Response, q: Question) -> Answer:
+    """A new, empty answer row for a question of this response (added to the session)."""
+    answer = Answer(response_id=response.id, field_key=q.field_key, question_key=q.key, commitment_number=q.commitment)
+    db.session.add(answer)
+    return answer
 
 
 def claim_for_writing(response: Response) -> None:
@@ -330,12 +341,10 @@ def _save_section_once(
     # A save that only kept conflicts changed nothing in the report: the section keeps its status (a completed
     # section stays completed while the person compares the versions, and after).
     if changed or conflicts:
-        audit.record(
+        _audit(
             "answers.saved",
-            actor_type="contact",
-            actor_id=contact_id,
-            target_type="response",
-            target_id=response.id,
+            response,
+            contact_id,
             section=section.key,
             changed=changed,
             conflicts=len(conflicts),
@@ -359,10 +368,7 @@ def keep_late_save(response: Response, section: Section, values: Values, contact
             continue
         if answer is None:
             # An empty answer row to hang the revision on; an answer of None reads as "Not answered".
-            answer = Answer(
-                response_id=response.id, field_key=q.field_key, question_key=q.key, commitment_number=q.commitment
-            )
-            db.session.add(answer)
+            answer = _new_answer(response, q)
             db.session.flush()
         kept.append(
             AnswerRevision(
@@ -371,12 +377,10 @@ def keep_late_save(response: Response, section: Section, values: Values, contact
         )
     db.session.add_all(kept)
     if kept:
-        audit.record(
+        _audit(
             "answers.kept_after_submission",
-            actor_type="contact",
-            actor_id=contact_id,
-            target_type="response",
-            target_id=response.id,
+            response,
+            contact_id,
             section=section.key,
             kept=len(kept),
         )
@@ -436,12 +440,10 @@ def resolve_conflict(
         _write(answer, q, value, contact_id)
         if replaced_contact_id is not None and replaced_contact_id != contact_id:
             # The colleague whose applied answer this replaces is told on their next visit to the task list.
-            audit.record(
+            _audit(
                 "answer.replaced",
-                actor_type="contact",
-                actor_id=contact_id,
-                target_type="response",
-                target_id=response.id,
+                response,
+                contact_id,
                 answer_id=answer.id,
                 field_key=answer.field_key,
                 replaced_contact_id=replaced_contact_id,
@@ -559,12 +561,10 @@ def request_reopen(response: Response, contact_id: int, reason: str) -> ReopenRe
     request = ReopenRequest(response_id=response.id, contact_id=contact_id, reason=reason)
     db.session.add(request)
     db.session.flush()
-    audit.record(
+    _audit(
         "response.reopen_requested",
-        actor_type="contact",
-        actor_id=contact_id,
-        target_type="response",
-        target_id=response.id,
+        response,
+        contact_id,
         request_id=request.id,
     )
     db.session.flush()
@@ -602,19 +602,14 @@ def prefill_from_previous(response: Response, section: Section, contact_id: int 
         source = old.get(q.field_key)
         if q.readonly or source is None or source.value is None or q.field_key in current:
             continue
-        answer = Answer(
-            response_id=response.id, field_key=q.field_key, question_key=q.key, commitment_number=q.commitment
-        )
-        db.session.add(answer)
+        answer = _new_answer(response, q)
         _write(answer, q, source.value, contact_id)
         copied += 1
     _touch(response, section.key, "in_progress", contact_id)
-    audit.record(
+    _audit(
         "answers.prefilled",
-        actor_type="contact",
-        actor_id=contact_id,
-        target_type="response",
-        target_id=response.id,
+        response,
+        contact_id,
         section=section.key,
         copied=copied,
         from_response=previous.id,
@@ -627,10 +622,7 @@ def write_answer(response: Response, q: Question, value: Any, contact_id: int | 
     """Create or overwrite an answer without conflict checks (the demo and imports); the caller commits."""
     answer = db.session.scalar(select(Answer).where(Answer.response_id == response.id, Answer.field_key == q.field_key))
     if answer is None:
-        answer = Answer(
-            response_id=response.id, field_key=q.field_key, question_key=q.key, commitment_number=q.commitment
-        )
-        db.session.add(answer)
+        answer = _new_answer(response, q)
     _write(answer, q, value, contact_id)
     return answer
 
@@ -659,12 +651,10 @@ def submit(response: Response, questionnaire: Questionnaire, contact_id: int, de
     for answer in response.answers:
         if answer.text:
             answer.tagging = "pending"
-    audit.record(
+    _audit(
         "response.submitted",
-        actor_type="contact",
-        actor_id=contact_id,
-        target_type="response",
-        target_id=response.id,
+        response,
+        contact_id,
         reference=response.reference,
     )
     db.session.flush()
