@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
 from redis.exceptions import RedisError
-from sqlalchemy import select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.manage import RetagForm
 from survey import jobs
 from survey.auth import require_role
 from survey.extensions import db
-from survey.models import Job, Organisation, Response, Round
-from survey.services import codebooks, coded, tagging
+from survey.models import Job, Response, Round
+from survey.services import codebooks, coded, rounds, tagging
 from survey.services.jobs import Launch
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -22,8 +21,7 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 @require_role("lead")
 def index() -> str:
     """The rounds, newest first."""
-    rounds = db.session.scalars(select(Round).order_by(Round.pledge_id, Round.number.desc())).all()
-    return render_template("manage/index.html", rounds=rounds)
+    return render_template("manage/index.html", rounds=rounds.all_rounds())
 
 
 @bp.get("/rounds/<int:round_id>")
@@ -38,12 +36,7 @@ def round_detail(round_id: int) -> str:
         codebook=codebooks.current_version(rnd.pledge_id),
         form=RetagForm(),
         job=tagging.latest_job("round", rnd.id),
-        responses=db.session.execute(
-            select(Response, Organisation)
-            .join(Organisation, Response.organisation_id == Organisation.id)
-            .where(Response.round_id == rnd.id)
-            .order_by(Organisation.name)
-        ).all(),
+        responses=rounds.responses_of(rnd.id),
     )
 
 

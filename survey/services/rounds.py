@@ -53,3 +53,19 @@ def create_round(
     db.session.add_all(Response(round=rnd, organisation=org, reference=new_reference()) for org in organisations)
     db.session.flush()
     return rnd
+
+
+def all_rounds() -> list[Round]:
+    """Every round, newest first within each pledge."""
+    return list(db.session.scalars(select(Round).order_by(Round.pledge_id, Round.number.desc())))
+
+
+def responses_of(round_id: int) -> list[tuple[Response, Organisation]]:
+    """A round's responses with their organisations, by organisation name."""
+    query = (
+        select(Response, Organisation)
+        .join(Organisation, Response.organisation_id == Organisation.id)
+        .where(Response.round_id == round_id)
+        .order_by(Organisation.name)
+    )
+    return [(response, organisation) for response, organisation in db.session.execute(query)]
