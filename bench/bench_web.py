@@ -306,7 +306,8 @@ def measure(base_url: str, database_url: str, people: list[Respondent], args: ar
         base_url, first.section_url, first.cookies, args.rps_seconds, args.clients
     )
     figures["page_rps_ratio"] = figures["page_rps"] / figures["healthz_rps"]
-    latency = run_savers(base_url, people[1 : 1 + args.savers], args.save_seconds, args.think_ms / 1000)
+    latency = run_savers(base_url, people[1 : 1 + args.savers], args.save_seconds, args.save_think_ms / 1000)
+    figures["save_think_ms"] = args.save_think_ms
     figures["save_count"] = len(latency.latencies)
     figures["save_p50_ms"] = statistics.median(latency.latencies) * 1000
     figures["save_p99_ms"] = percentile(latency.latencies, 99) * 1000
@@ -344,7 +345,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--think-ms",
         type=float,
         default=250.0,
-        help="pause after each save and re-read, as a person would (default 250 ms)",
+        help="soak: pause after each save and re-read (default 250 ms, a stress pace)",
+    )
+    parser.add_argument(
+        "--save-think-ms",
+        type=float,
+        default=2000.0,
+        help="save latency: pause after each save, ±50%%, as people save (default 2,000 ms)",
     )
     parser.add_argument("--log", type=Path, default=Path("/tmp/bench_web_gunicorn.log"))
     args = parser.parse_args(argv)
