@@ -15,7 +15,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from survey.blueprints import auth as auth_views
     from survey.blueprints import manage, public, respond
     from survey.config import Settings
-    from survey.extensions import csrf, db, migrate
+    from survey.extensions import csrf, db
     from survey.services import templating
 
     if config and config.get("TESTING"):
@@ -25,7 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config or {})
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    _bind_migrations(app)
     security.init_app(app)  # before CSRF: the origin and size checks come first
     csrf.init_app(app)
     errors.init_app(app)
@@ -40,3 +40,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     manage.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _bind_migrations(app: Flask) -> None:
+    """Bind Flask-Migrate where migrations can run: `flask db …` and other CLI commands, or when a caller sets
+    `BIND_MIGRATIONS` (the migration tests). Web and worker processes skip it: Alembic alone holds 11 MiB."""
+    import click
+
+    if click.get_current_context(silent=True) is None and not app.config.get("BIND_MIGRATIONS"):
+        return
+    from flask_migrate import Migrate
+
+    from survey.extensions import db
+
+    Migrate(compare_type=True, render_as_batch=True).init_app(
+        app, db, directory=str(Path(app.root_path).parent / "migrations")
+    )

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from survey.models.base import Base
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(compare_type=True, render_as_batch=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -47,7 +47,7 @@ def empty_database(tmp_path: Path) -> Iterator[str]:
 @contextmanager
 def migrations(url: str) -> Iterator[Config]:
     """Alembic's configuration for the app's migrations on this database, inside an app context."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url})
+    app = create_app({"TESTING": True, "SECRET_KEY": "x" * 40, "SQLALCHEMY_DATABASE_URI": url, "BIND_MIGRATIONS": True})
     with app.app_context():
         config = app.extensions["migrate"].migrate.get_config(str(ROOT / "migrations"))
         config.attributes["configure_logger"] = False
