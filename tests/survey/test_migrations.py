@@ -77,11 +77,9 @@ def test_upgrade_from_empty_matches_the_models_and_downgrades(empty_database: st
 def test_section_states_move_from_the_json_map_to_rows_and_back(empty_database: str) -> None:
     """0002 carries each response's section map over as rows (and its downgrade puts the map back)."""
     with migrations(empty_database) as config:
-        command.upgrade(config, "0001")
-        engine = create_engine(empty_database)
-        now = "2026-11-30 10:00:00"
+        engine = _seeded_at(config, empty_database, "0001")
+        now = SEEDED_AT
         with engine.begin() as conn:
-            _seed_0001(conn, now)
             conn.execute(
                 text(
                     "INSERT INTO responses (id, round_id, organisation_id, reference, status, "
@@ -101,6 +99,18 @@ def test_section_states_move_from_the_json_map_to_rows_and_back(empty_database: 
         restored = json.loads(restored) if isinstance(restored, str) else restored
         assert restored == {"about": "completed", "commitment-2": "in_progress"}
         engine.dispose()
+
+
+SEEDED_AT = "2026-11-30 10:00:00"
+
+
+def _seeded_at(config: Config, url: str, revision: str):
+    """Upgrade an empty database to `revision` and add the rows every migration test needs; returns its engine."""
+    command.upgrade(config, revision)
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        _seed_0001(conn, SEEDED_AT)
+    return engine
 
 
 def _seed_0001(conn, now: str) -> None:
@@ -132,11 +142,9 @@ def _seed_0001(conn, now: str) -> None:
 def test_decisions_move_to_code_decisions_and_states_are_checked(empty_database: str) -> None:
     """0003 turns each code's recorded decision into a code_decisions row, and refuses states no enum names."""
     with migrations(empty_database) as config:
-        command.upgrade(config, "0002")
-        engine = create_engine(empty_database)
-        now = "2026-11-30 10:00:00"
+        engine = _seeded_at(config, empty_database, "0002")
+        now = SEEDED_AT
         with engine.begin() as conn:
-            _seed_0001(conn, now)
             conn.execute(
                 text(
                     "INSERT INTO responses (id, round_id, organisation_id, reference, status) "
