@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import Base, utcnow
 from survey.models.rounds import Answer
-from survey.models.states import CodeSource, CodeStatus, Decision, state_column
+from survey.models.states import CodeLevel, CodeSource, CodeStatus, Decision, state_column
 
 
 class CodebookVersion(Base):
@@ -77,7 +77,9 @@ class Code(Base):
     status: Mapped[CodeStatus] = mapped_column(state_column(CodeStatus, 10), default=CodeStatus.PROPOSED)
     spans: Mapped[list[Any]] = mapped_column(default=list)
     answer_revision: Mapped[int] = mapped_column(default=1)
+    # The machine's score for the code (0..1) and its level: proposed (strong evidence) or possible (weak).
     confidence: Mapped[float | None]
+    level: Mapped[CodeLevel] = mapped_column(state_column(CodeLevel, 10), default=CodeLevel.PROPOSED)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -74,6 +74,14 @@ class CodeStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class CodeLevel(StrEnum):
+    """How strong a machine code's evidence is: proposed (strong), possible (weak; never counted as raised in a
+    published synthesis until a reviewer accepts it)."""
+
+    PROPOSED = "proposed"
+    POSSIBLE = "possible"
+
+
 class Decision(StrEnum):
     """One reviewer's decision on one code."""
 

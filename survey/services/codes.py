@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from survey.extensions import db
 from survey.models import Code, utcnow
-from survey.models.states import CodeSource, CodeStatus
+from survey.models.states import CodeLevel, CodeSource, CodeStatus
 
 MACHINE_SOURCES = (CodeSource.RULE, CodeSource.MODEL)
 # What machine re-coding may replace or delete: a code nobody has reviewed.
@@ -33,18 +33,19 @@ _ROW_COLUMNS = (
     "spans",
     "answer_revision",
     "confidence",
+    "level",
     "note",
     "created_at",
 )
 # Columns a re-coding rewrites on a code it finds again.
-_CHANGED = ("theme_id", "codebook_version_id", "spans", "answer_revision", "confidence")
+_CHANGED = ("theme_id", "codebook_version_id", "spans", "answer_revision", "confidence", "level")
 # PostgreSQL receives a batch's code rows by COPY into this per-connection table, then upserts them in one
 # statement: one statement per row cost more than tagging the batch.
 _STAGING = "code_rows_staging"
 _STAGING_DDL = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} (answer_id integer, theme_id integer, theme_key varchar(80),"
     " codebook_version_id integer, source varchar(10), status varchar(10), spans jsonb, answer_revision integer,"
-    " confidence double precision, note text, created_at timestamp) ON COMMIT DELETE ROWS"
+    " confidence double precision, level varchar(10), note text, created_at timestamp) ON COMMIT DELETE ROWS"
 )
 
 
@@ -63,6 +64,7 @@ def replaceable_codes(answer_ids: Sequence[int], source: CodeSource | str) -> li
             cast(table.c.spans, Text).label("spans_json"),
             table.c.answer_revision,
             table.c.confidence,
+            table.c.level,
             table.c.source,
             _REPLACEABLE.label("replaceable"),
         ).where(table.c.answer_id.in_(answer_ids))
@@ -72,7 +74,7 @@ def replaceable_codes(answer_ids: Sequence[int], source: CodeSource | str) -> li
 
 def write_codes(rows: list[dict[str, Any]], *, source: CodeSource | str, answer_ids: Sequence[int]) -> None:
     """Make `rows` the `source` codes of these answers (one row per answer and theme found: answer_id, theme_id,
-    theme_key, codebook_version_id, spans, answer_revision, optionally confidence); flushes.
+    theme_key, codebook_version_id, spans, answer_revision, optionally confidence and level); flushes.
 
     Codes of that source no longer found are deleted, new and changed ones upserted as proposed, unchanged ones
     left alone (running a batch twice touches nothing), and reviewed codes are never touched.
@@ -93,6 +95,7 @@ def write_codes(rows: list[dict[str, Any]], *, source: CodeSource | str, answer_
         for row in changed:
             row.update(source=source.value, status=CodeStatus.PROPOSED.value)
             row.setdefault("confidence", None)
+            row.setdefault("level", CodeLevel.PROPOSED.value)
             row.setdefault("note", "")
             row.setdefault("created_at", now)
         _upsert_rows(changed)
@@ -105,6 +108,7 @@ def _same(existing: Any, row: dict[str, Any]) -> bool:
         existing is not None
         and (existing.theme_id, existing.codebook_version_id, existing.answer_revision, existing.confidence)
         == (row["theme_id"], row["codebook_version_id"], row["answer_revision"], row.get("confidence"))
+        and existing.level == row.get("level", CodeLevel.PROPOSED)
         and (existing.spans_json.replace(" ", "") == json.dumps(row["spans"], separators=(",", ":")))
     )
 
