@@ -190,6 +190,14 @@ def lead(db: object) -> tuple[str, str]:
 
 
 @pytest.fixture()
+def reviewer(db: object) -> tuple[str, str]:
+    """A reviewer's e-mail and password (committed)."""
+    user = staff.create_user("reviewer@pledge.example", LEAD_PASSWORD, role="reviewer", name="Robin Reviewer")
+    _db.session.commit()
+    return user.email, LEAD_PASSWORD
+
+
+@pytest.fixture()
 def wait() -> Callable[..., None]:
     """`wait(check, timeout=..., what=...)`: poll until a condition holds."""
     return wait_for

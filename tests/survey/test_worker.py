@@ -21,6 +21,7 @@ from survey import jobs
 from survey.models import Answer, Code, Job, Response
 from survey.services import jobs as lifecycle
 from survey.services import pipelines, tagging
+from tests.staff_login import sign_in
 
 pytestmark = pytest.mark.worker
 
@@ -284,8 +285,7 @@ def test_periodic_sweep_of_a_running_worker_queues_again_the_batch_a_killed_work
 def _sign_in_and_press_retag(client, lead, round_id: int):
     """Sign in as the lead (once), open the round page and press its re-tag button; the page it leads to."""
     if client.last_token is None:
-        client.get("/auth/login")
-        client.post("/auth/login", {"email": lead[0], "password": lead[1]})
+        sign_in(client, *lead)
     client.get(f"/manage/rounds/{round_id}")
     pressed = client.post(f"/manage/rounds/{round_id}/retag", {})
     assert pressed.status_code == 302
