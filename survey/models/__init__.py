@@ -2,7 +2,7 @@
 
 from survey.models.access import AuditEvent, Invitation, RespondentSession, StaffSession, User
 from survey.models.base import Base, utcnow
-from survey.models.coding import Code, CodebookVersion, CodeDecision, Theme
+from survey.models.coding import AnswerReview, Code, CodebookVersion, CodeDecision, Theme
 from survey.models.jobs import Job
 from survey.models.pledge import ORGANISATION_KINDS, Commitment, Contact, Organisation, Pledge
 from survey.models.rounds import (
@@ -18,6 +18,7 @@ from survey.models.rounds import (
 __all__ = [
     "ORGANISATION_KINDS",
     "Answer",
+    "AnswerReview",
     "AnswerRevision",
     "AuditEvent",
     "Base",

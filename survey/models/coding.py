@@ -119,3 +119,19 @@ class CodeDecision(Base):
 
     def __repr__(self) -> str:
         return f"<CodeDecision code={self.code_id} reviewer={self.reviewer_id} {self.decision}>"
+
+
+class AnswerReview(Base):
+    """A reviewer marked an answer's codes as reviewed: the answer then counts in the agreement figures and, once
+    every code on it is decided, in a published synthesis. One row per answer and reviewer (double coding)."""
+
+    __tablename__ = "answer_reviews"
+    __table_args__ = (UniqueConstraint("answer_id", "reviewer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<AnswerReview answer={self.answer_id} reviewer={self.reviewer_id}>"

@@ -101,5 +101,6 @@ def _round_of(job: Job) -> Round | None:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint."""
+    """Register the blueprint with the views of every module of this package."""
+    # Each module of the package adds its views to `bp` when imported (one module per concern of the lead's work).
     app.register_blueprint(bp)
