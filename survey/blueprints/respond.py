@@ -28,6 +28,7 @@ from survey.models import Response
 from survey.questionnaire import Question, Questionnaire, Section
 from survey.services import access, responses
 from survey.services.tagging import after_submission
+from survey.skeleton import render_section
 
 bp = Blueprint("respond", __name__, url_prefix="/respond")
 View = Callable[..., Any]
@@ -58,7 +59,10 @@ def respondent_required(view: View) -> View:
         g.questionnaire = responses.questionnaire_for(
             g.response, first_report=g.previous_id is None, commitments=respondent.commitments
         )
-        return view(response_id, **kwargs)
+        result = view(response_id, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            db.session.commit()
+        return result
 
     return wrapped
 
@@ -187,14 +191,14 @@ def section(response_id: int, key: str) -> str | WerkzeugResponse:
                 _saved(sec, returning)
             return redirect(_next_url(g.questionnaire, sec, response_id, returning))
     offer_prefill = g.previous_id is not None and not any(q.field_key in answers for q in sec.questions)
-    return render_template(
-        "respond/section.html",
-        section=sec,
-        form=form,
-        answers=answers,
-        previous=db.session.get(Response, g.previous_id) if offer_prefill else None,
-        prefill_form=PrefillForm(),
+    return render_section(
+        sec,
+        form,
+        answers,
         returning=returning,
+        previous=db.session.get(Response, g.previous_id) if offer_prefill else None,
+        prefill_form=PrefillForm() if offer_prefill else None,
+        notices=bool(get_flashed_messages()),
     )
 
 

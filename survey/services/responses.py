@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from survey.extensions import db
@@ -241,21 +242,25 @@ def claim_for_writing(response: Response) -> None:
     """
     table = Response.__table__
     open_round = select(Round.id).where(Round.id == table.c.round_id, Round.closed_at.is_(None)).exists()
+    now = utcnow()
     claimed = db.session.execute(
         update(table)
         .where(table.c.id == response.id, table.c.status != "submitted", open_round)
-        .values(last_activity_at=utcnow())
+        .values(last_activity_at=now)
     )
     if claimed.rowcount == 0:
         db.session.refresh(response)  # who submitted it, and when
         raise ResponseLocked(response)
+    set_committed_value(response, "last_activity_at", now)  # the claim records the activity: no second UPDATE
 
 
 def mark_section(response: Response, section_key: str, status: str, contact_id: int | None = None) -> None:
     """Set a section's status on the task list and record activity."""
     _touch(response, section_key, status, contact_id)
+    response.last_activity_at = utcnow()
 
 
+@lru_cache(maxsize=2)
 def _section_upsert(dialect: Any) -> Any:
     """An INSERT of one section state that updates the row already there: one atomic statement per section."""
     table = SectionState.__table__
@@ -279,7 +284,7 @@ def _touch(response: Response, section_key: str, status: str, contact_id: int | 
             "updated_by_id": contact_id,
         },
     )
-    response.last_activity_at = now
+    # Activity is recorded by `claim_for_writing` (or the caller that writes without one).
     if response.status == "not_started":
         response.status = "in_progress"
         response.started_at = now
@@ -450,7 +455,6 @@ def resolve_conflict(
             )
     # The section keeps its status: a save that only kept conflicts did not change it, so a completed section
     # stays completed while the person compares, and after (however many of its answers they compare).
-    response.last_activity_at = utcnow()
     db.session.flush()
     return True
 
@@ -631,6 +635,7 @@ def complete_sections(response: Response, questionnaire: Questionnaire) -> None:
     """Mark every section completed (answers written by `write_answer`)."""
     for section in questionnaire.sections:
         _touch(response, section.key, "completed")
+    response.last_activity_at = utcnow()
 
 
 def submit(response: Response, questionnaire: Questionnaire, contact_id: int, declaration_name: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -38,3 +39,25 @@ def test_section_get_runs_at_most_two_statements(factory, client, statements: li
     assert page.status_code == 200
     assert "Commitment 1" in page.text
     assert len(statements) <= SECTION_GET_MAX_STATEMENTS, "\n".join(statements)
+
+
+SECTION_SAVE_MAX_STATEMENTS = 7
+
+
+def test_a_section_save_runs_at_most_seven_statements(factory, client, statements: list[str]) -> None:
+    """Session, answers, the claim (which records the activity), the answer and its revision, the section state
+    and the audit event: no second UPDATE of the response."""
+    rnd = factory.round()
+    resp = factory.response(rnd, factory.organisation())
+    client.get(factory.invite(resp))
+    url = f"/respond/{resp.id}/sections/commitment-1"
+    client.get(url)
+    assert client.post(url, {"actions": "First save.", "action": "later"}).status_code == 302  # response started
+    page = client.get(url).text
+    revision = re.search(r'name="rev__actions" value="(\d+)"', page)
+    assert revision is not None
+    statements.clear()
+    reply = client.post(url, {"actions": "Second save.", "rev__actions": revision.group(1), "action": "later"})
+    assert reply.status_code == 302 and reply.headers["location"] == f"/respond/{resp.id}/"
+    assert len(statements) <= SECTION_SAVE_MAX_STATEMENTS, "\n".join(statements)
+    assert sum(s.lstrip().upper().startswith("UPDATE RESPONSES") for s in statements) == 1, "\n".join(statements)
