@@ -162,6 +162,12 @@ def _skeleton(env: Environment, section: Section, returning: tuple[str, Question
     return Skeleton(tuple(parts[0::2]), tuple(slots[int(i)] for i in parts[1::2]))
 
 
+@lru_cache(maxsize=512)
+def _no_extras(env: Environment, section: Section) -> str:
+    """The end of a section page on which nothing is saved yet (no rate ratios, no history links)."""
+    return render_template(EXTRAS_TEMPLATE, section=section, answers={})
+
+
 def render_section(
     section: Section,
     form: Any,
@@ -187,6 +193,8 @@ def render_section(
     skeleton = _skeleton(current_app.jinja_env, section, returning)
 
     def extras() -> str:
-        return render_template(EXTRAS_TEMPLATE, section=section, answers=answers)
+        if any(q.field_key in answers for q in section.questions if not q.readonly):
+            return render_template(EXTRAS_TEMPLATE, section=section, answers=answers)
+        return _no_extras(current_app.jinja_env, section)  # nothing saved yet: the same text every time
 
     return skeleton.fill(_Request(form, g.response, g.contact, extras))

@@ -43,11 +43,23 @@ def current_respondent() -> access.Respondent | None:
     return g.respondent
 
 
+def read_in_autocommit() -> None:
+    """Run this request's statements in autocommit: no BEGIN and COMMIT round trips around a page's two reads, and
+    no ROLLBACK at its end, on which psycopg forgets the statements it prepared (the session query was planned
+    again at every page). What a page reads is unchanged: under READ COMMITTED each statement of a transaction sees
+    its own snapshot anyway. For respondent GETs only, whose writes are single statements (extending the session,
+    marking a notice seen); every POST runs in one transaction."""
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def respondent_required(view: View) -> View:
     """Load the response named in the URL for its own respondent; 404 for anyone else's."""
 
     @wraps(view)
     def wrapped(response_id: int, **kwargs: Any) -> Any:
+        if request.method in ("GET", "HEAD"):
+            read_in_autocommit()
         respondent = current_respondent()
         if respondent is None:
             return render_template("respond/signed_out.html"), 401
@@ -59,10 +71,7 @@ def respondent_required(view: View) -> View:
         g.questionnaire = responses.questionnaire_for(
             g.response, first_report=g.previous_id is None, commitments=respondent.commitments
         )
-        result = view(response_id, **kwargs)
-        if request.method in ("GET", "HEAD"):
-            db.session.commit()
-        return result
+        return view(response_id, **kwargs)
 
     return wrapped
 

@@ -365,7 +365,7 @@ def test_a_section_saved_without_a_field_keeps_going(started, db):
     data = answers_for("about")
     del data["respondent_email"]
     r = client.post(url, data | {"action": "continue"})
-    assert r.status_code == 200 and "Enter an answer to “Their email address”" in r.text
+    assert r.status_code == 200 and "Enter an answer to “Your email address”" in r.text
 
 
 def test_pre_fill_without_an_earlier_report_says_so(started, db):

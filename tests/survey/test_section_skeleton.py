@@ -1,12 +1,13 @@
 """Section pages drawn from their skeleton (survey/skeleton.py) are byte for byte the pages a full render gives:
 for every section, empty and answered (markup in the answers, a name, choices, counts, history links, rate
-ratios), opened from check your answers, for two organisations in turn; and a section GET ends its transaction
-with a commit, so PostgreSQL keeps the statements psycopg prepared."""
+ratios), opened from check your answers, for two organisations in turn; and respondent pages read in autocommit,
+so psycopg keeps the statements it prepared."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from markupsafe import escape
@@ -105,21 +106,25 @@ def test_the_names_in_the_header_are_this_requests(app, client, factory, skeleto
     assert "Trust One" not in page and f"/respond/{resp.id}/" not in page
 
 
-def test_a_section_get_commits_its_transaction_instead_of_rolling_it_back(client, factory, db) -> None:
-    """psycopg forgets every prepared statement on a ROLLBACK: the session query would be planned at every GET."""
+def test_respondent_pages_read_in_autocommit_and_a_save_writes_in_one_transaction(client, factory, db) -> None:
+    """A GET sends no BEGIN, COMMIT or ROLLBACK (psycopg forgets its prepared statements on a ROLLBACK, and the
+    session query was planned again at every page); a save is still one transaction."""
     resp = factory.response(factory.round(), factory.organisation())
     client.get(factory.invite(resp))
     url = f"/respond/{resp.id}/sections/commitment-1"
-    client.get(url)
-    ends: list[str] = []
-    engine = _db.engine
-    listeners = {"commit": lambda conn: ends.append("commit"), "rollback": lambda conn: ends.append("rollback")}
-    for name, listener in listeners.items():
-        event.listen(engine, name, listener)
+    isolation: list[str | None] = []
+
+    def record(conn: Any, *args: Any) -> None:
+        isolation.append(conn.get_execution_options().get("isolation_level"))
+
+    event.listen(_db.engine, "before_cursor_execute", record)
     try:
-        assert client.get(url).status_code == 200
-        assert client.get(f"/respond/{resp.id}/").status_code == 200
+        for page in (url, f"/respond/{resp.id}/", f"/respond/{resp.id}/check", f"/respond/{resp.id}/start"):
+            assert client.get(page).status_code == 200
+        reads, isolation[:] = list(isolation), []
+        saved = client.post(url, {"actions": "We met the advisory board.", "action": "later"})
+        assert saved.status_code == 302 and saved.headers["location"] == f"/respond/{resp.id}/"
     finally:
-        for name, listener in listeners.items():
-            event.remove(engine, name, listener)
-    assert "rollback" not in ends and "commit" in ends, ends
+        event.remove(_db.engine, "before_cursor_execute", record)
+    assert len(reads) >= 8 and set(reads) == {"AUTOCOMMIT"}, reads
+    assert len(isolation) >= 5 and "AUTOCOMMIT" not in isolation, isolation
