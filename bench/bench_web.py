@@ -1,7 +1,8 @@
 """Benchmark the respondent pages under gunicorn (2 workers) on PostgreSQL: page speed, save latency, a soak.
 
 Prints `name: value` lines: page_rps_ratio (section page over /healthz, goal >= 0.30), save_p50_ms and
-save_p99_ms (goal p99 < 50), soak_errors and soak_mismatches (goal 0 and 0). Loopback only; uses its own
+save_p99_ms (goal p99 < 50), soak_errors and soak_mismatches (goal 0 and 0), and the server's CPU time per
+request (`*_server_cpu_ms`; a save cycle is the section GET and the save). Loopback only; uses its own
 PostgreSQL database `bench_web` (created if missing, its tables dropped and recreated); stops by itself.
 """
 
@@ -173,6 +174,30 @@ def worker_rss_mib(master_pid: int) -> float:
     return max(sizes)
 
 
+def server_cpu_seconds(master_pid: int, database: str) -> dict[int, float]:
+    """CPU seconds used so far by each gunicorn worker and each PostgreSQL backend of the benchmark's database."""
+    pids = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and f" {database} " in (entry / "cmdline").read_bytes().decode(errors="replace"):
+                pids.append(entry.name)
+        except OSError:
+            continue
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # it ended in between
+        used[int(pid)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the server used between two readings (a process started in between counts from zero)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 def sign_in(base_url: str, people: Sequence[Respondent]) -> None:
     """Open each respondent's invitation link and keep the session cookie it sets."""
     for person in people:
@@ -192,8 +217,10 @@ def in_threads(count: int, work: Callable[[int], None]) -> None:
         thread.join()
 
 
-def requests_per_second(base_url: str, path: str, cookies: httpx.Cookies, seconds: float, clients: int) -> float:
-    """GET `path` from `clients` keep-alive clients for `seconds`; successful requests per second."""
+def requests_per_second(
+    base_url: str, path: str, cookies: httpx.Cookies, seconds: float, clients: int
+) -> tuple[float, int]:
+    """GET `path` from `clients` keep-alive clients for `seconds`; successful requests per second, and their count."""
     counts = [0] * clients
     failures = [0] * clients
     stop_at = time.perf_counter() + seconds
@@ -210,7 +237,7 @@ def requests_per_second(base_url: str, path: str, cookies: httpx.Cookies, second
     in_threads(clients, work)
     if sum(failures):
         raise RuntimeError(f"{sum(failures)} GETs of {path} failed")
-    return sum(counts) / (time.perf_counter() - started)
+    return sum(counts) / (time.perf_counter() - started), sum(counts)
 
 
 def form_state(client: httpx.Client, person: Respondent) -> list[tuple[str, str]]:
@@ -296,17 +323,36 @@ def mismatches(database_url: str, people: Sequence[Respondent], acknowledged: di
     return sum(stored.get(p.response_id) != acknowledged.get(p.response_id) for p in people)
 
 
-def measure(base_url: str, database_url: str, people: list[Respondent], args: argparse.Namespace) -> dict[str, Any]:
-    """Run the three measurements against the running server and return the figures."""
+def measure(
+    base_url: str, database_url: str, people: list[Respondent], args: argparse.Namespace, master_pid: int
+) -> dict[str, Any]:
+    """Run the three measurements against the running server and return the figures.
+
+    Besides rates and latencies, the server's CPU time per request (gunicorn workers and PostgreSQL backends, read
+    from /proc): on a machine shared with other work, rates and latencies follow its load, CPU time much less."""
     figures: dict[str, Any] = {}
     first = people[0]
+
+    def cpu() -> dict[int, float]:
+        return server_cpu_seconds(master_pid, "bench_web")
+
     requests_per_second(base_url, first.section_url, first.cookies, 1.0, args.clients)  # warm-up
-    figures["healthz_rps"] = requests_per_second(base_url, "/healthz", httpx.Cookies(), args.rps_seconds, args.clients)
-    figures["page_rps"] = requests_per_second(
+    start = cpu()
+    figures["healthz_rps"], count = requests_per_second(
+        base_url, "/healthz", httpx.Cookies(), args.rps_seconds, args.clients
+    )
+    after = cpu()
+    figures["healthz_server_cpu_ms"] = cpu_used(start, after) / count * 1000
+    start = after
+    figures["page_rps"], count = requests_per_second(
         base_url, first.section_url, first.cookies, args.rps_seconds, args.clients
     )
+    after = cpu()
+    figures["page_server_cpu_ms"] = cpu_used(start, after) / count * 1000
+    start = after
     figures["page_rps_ratio"] = figures["page_rps"] / figures["healthz_rps"]
     latency = run_savers(base_url, people[1 : 1 + args.savers], args.save_seconds, args.save_think_ms / 1000)
+    figures["save_cycle_server_cpu_ms"] = cpu_used(start, cpu()) / max(1, len(latency.latencies)) * 1000
     figures["save_think_ms"] = args.save_think_ms
     figures["save_count"] = len(latency.latencies)
     figures["save_p50_ms"] = statistics.median(latency.latencies) * 1000
@@ -375,7 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     proc = start_gunicorn(database_url, port, args.workers, args.log)
     try:
         sign_in(base_url, people)
-        figures = measure(base_url, database_url, people, args)
+        figures = measure(base_url, database_url, people, args, proc.pid)
         figures["web_worker_rss_mib"] = worker_rss_mib(proc.pid)  # after every page has been served
     finally:
         stop(proc)
