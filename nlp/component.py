@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,17 @@ from spacy.util import ensure_path, minibatch, registry
 from .codebook import Codebook, load_codebook
 
 SPANS_KEY = "themes"
-_THEME, _EXCLUDE, _ANCHOR, _CHECKED = 0, 1, 2, 3
+MENTIONS_KEY = "theme_mentions"
+PROPOSED, POSSIBLE = "proposed", "possible"  # the levels of a code: strong evidence, weak evidence
+# What one distinct piece of evidence in a sentence is worth: a sentence scores 1 - prod(1 - weight) over them,
+# and carries a theme with a strong piece, or a weak piece and another weak or context piece.
+STRONG_WEIGHT, WEAK_WEIGHT, CONTEXT_WEIGHT = 0.8, 0.35, 0.25
+_THEME, _EXCLUDE, _ANCHOR, _CHECKED, _WEAK, _PEOPLE, _CONTEXT = 0, 1, 2, 3, 4, 5, 6
+_STRONG_EVIDENCE, _WEAK_EVIDENCE, _CONTEXT_EVIDENCE = 0, 1, 2
+# Tokens that join the members of a list of people ("patients, service users and their carers").
+_LIST_JOINERS = frozenset({",", "and", "or", "&", "/", "their", "our", "its", "the", "other", "all", "as", "well"})
+# Lower-case words allowed inside an organisation's name ("Birmingham and Solihull ICB").
+_NAME_JOINERS = frozenset({"and", "of", "for", "&", "the", "in", "on"})
 _MAX_EXPANSIONS = 20000
 _ANCHOR_ATTRS = ("LOWER", "NORM", "ORTH", "TEXT")
 
@@ -33,7 +44,7 @@ def make_codebook(path: str | None = None) -> Codebook:
 @Language.factory(
     "theme_tagger",
     default_config={"spans_key": SPANS_KEY, "codebook_path": None},
-    assigns=["doc.spans", "doc._.themes"],
+    assigns=["doc.spans", "doc._.themes", "doc._.theme_scores"],
 )
 def make_theme_tagger(nlp: Language, name: str, *, spans_key: str, codebook_path: str | None) -> ThemeTagger:
     """Factory for the theme tagger (registered as ``theme_tagger``); its codebook is compiled once, by
@@ -92,10 +103,13 @@ class ThemeTagger:
         self._codebook: Codebook | None = None
         # Until a codebook is compiled, the first doc compiles the default one (as if initialised), then matches.
         self._phrases: Callable[[Doc], list[tuple[int, int, int]]] = self._initialize_then_match
-        if not Doc.has_extension("themes"):
-            Doc.set_extension("themes", default=None)
-        # The user_data key behind doc._.themes, as spaCy's Underscore computes it.
-        self._themes_key = Underscore(Underscore.doc_extensions, Doc(nlp.vocab))._get_key("themes")
+        for extension in ("themes", "theme_scores"):
+            if not Doc.has_extension(extension):
+                Doc.set_extension(extension, default=None)
+        # The user_data keys behind doc._.themes and doc._.theme_scores, as spaCy's Underscore computes them.
+        underscore = Underscore(Underscore.doc_extensions, Doc(nlp.vocab))
+        self._themes_key = underscore._get_key("themes")
+        self._scores_key = underscore._get_key("theme_scores")
         if codebook is not None:
             self.add_codebook(codebook)
 
@@ -148,10 +162,18 @@ class ThemeTagger:
         for index, theme in enumerate(codebook.themes):
             if theme.phrases:
                 self._phrases.add(theme.key, [self.nlp.make_doc(p.lower()) for p in theme.phrases])
-            if theme.exclude:
-                label = f"exclude::{theme.key}"
-                self._rules[vocab.strings.add(label)] = (_EXCLUDE, index)
-                self._phrases.add(label, [self.nlp.make_doc(p.lower()) for p in theme.exclude])
+            for kind, name, listed in (
+                (_EXCLUDE, "exclude", theme.exclude),
+                (_WEAK, "weak", theme.weak),
+                (_CONTEXT, "context", theme.context),
+            ):
+                if listed:
+                    label = f"{name}::{theme.key}"
+                    self._rules[vocab.strings.add(label)] = (kind, index)
+                    self._phrases.add(label, [self.nlp.make_doc(p.lower()) for p in listed])
+        if codebook.people:
+            self._rules[vocab.strings.add("people::")] = (_PEOPLE, 0)
+            self._phrases.add("people::", [self.nlp.make_doc(p.lower()) for p in codebook.people])
         # Finite patterns (literal tokens, required or optional) become phrases too: a full-document Matcher
         # pass costs several times the rest of the pipeline. Other patterns run a Matcher in small windows
         # around an anchor token, or over the whole doc if they have no anchor.
@@ -212,8 +234,10 @@ class ThemeTagger:
         for _, comp in compiled:
             words.update(value.lower() for value in comp.anchor or ())
             words.update(value.lower() for sequence in comp.expansions or () for _, value in sequence)
+        for phrase in codebook.people:
+            words.update(t.lower_ for t in self.nlp.make_doc(phrase.lower()))
         for theme in codebook.themes:
-            for phrase in (*theme.phrases, *theme.exclude):
+            for phrase in (*theme.phrases, *theme.exclude, *theme.weak, *theme.context):
                 words.update(t.lower_ for t in self.nlp.make_doc(phrase.lower()))
             for pattern in theme.patterns:
                 for token in pattern:
@@ -241,26 +265,88 @@ class ThemeTagger:
         return self._tag(doc, self._phrases(doc))
 
     def _tag(self, doc: Doc, matches: list[tuple[int, int, int]]) -> Doc:
-        """Tag a doc given its phrase matches."""
-        found, vetoes = self._find(doc, matches)
-        spans: list[Span] = []
-        themes: list[str] = []
-        if found:
-            if vetoes:
-                found = [m for m in found if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
-            spans, themes = self._merge(doc, found)
-        # Equivalent to ``doc.spans[key] = spans`` and ``doc._.themes = themes`` without the proxies' overhead.
-        doc.spans.data[self.spans_key] = SpanGroup(doc, name=self.spans_key, spans=spans)
-        doc.user_data[self._themes_key] = themes
+        """Tag a doc given its phrase matches: drop cancelled evidence, then decide sentence by sentence."""
+        found, weak, vetoes, people = self._find(doc, matches)
+        if vetoes:
+            found = [m for m in found if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
+            weak = [m for m in weak if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
+        if people:
+            lists = _people_lists(doc, people)
+            if lists:
+                found = [m for m in found if not _inside_any(m, lists)]
+                weak = [m for m in weak if not _inside_any(m, lists)]
+        if weak:
+            weak = [m for m in weak if not _in_name(doc, m[0], m[1])]
+        sentences: list[Span] = []
+        scores: list[float] = []
+        levels: list[str] = []
+        themes: dict[str, tuple[float, str]] = {}
+        mentions: list[Span] = []
+        if found or weak:
+            sentences, scores, levels, themes, kept = self._sentences(doc, found, weak)
+            mentions, _ = self._merge(doc, kept)
+        group = SpanGroup(doc, name=self.spans_key, spans=sentences)
+        group.attrs["scores"] = scores
+        group.attrs["levels"] = levels
+        # Equivalent to ``doc.spans[key] = …`` and ``doc._.themes = …`` without the proxies' overhead.
+        doc.spans.data[self.spans_key] = group
+        doc.spans.data[MENTIONS_KEY] = SpanGroup(doc, name=MENTIONS_KEY, spans=mentions)
+        doc.user_data[self._themes_key] = list(themes)
+        doc.user_data[self._scores_key] = themes
         return doc
+
+    def _sentences(
+        self, doc: Doc, found: list[tuple[int, int, int]], weak: list[tuple[int, int, int, int]]
+    ) -> tuple[list[Span], list[float], list[str], dict[str, tuple[float, str]], list[tuple[int, int, int]]]:
+        """Sentences that carry a theme (a strong piece of evidence, or a weak one in company), their scores and
+        levels, each theme's best (score, level) in codebook order, and the matches inside carrying sentences."""
+        # Without a sentencizer in the pipeline the whole doc is one sentence.
+        sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+        starts = [sent.start for sent in sents]
+        # (sentence number, theme index) -> its matches as (start, end, kind of evidence)
+        evidence: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+        for start, end, index in found:
+            evidence.setdefault((bisect_right(starts, start) - 1, index), []).append((start, end, _STRONG_EVIDENCE))
+        for start, end, index, kind in weak:
+            evidence.setdefault((bisect_right(starts, start) - 1, index), []).append((start, end, kind))
+        carried: dict[tuple[int, int], tuple[float, str]] = {}
+        for key, matches in evidence.items():
+            strong, weak_count, context_count = _distinct(doc, matches)
+            if strong or (weak_count and weak_count + context_count >= 2):
+                miss = (1 - STRONG_WEIGHT) ** strong * (1 - WEAK_WEIGHT) ** weak_count
+                score = 1 - miss * (1 - CONTEXT_WEIGHT) ** context_count
+                carried[key] = (round(score, 3), PROPOSED if strong else POSSIBLE)
+        spans, scores, levels = [], [], []
+        best: dict[int, tuple[float, str]] = {}
+        for (number, index), (score, level) in sorted(carried.items()):
+            sent = sents[number]
+            start, end = sent.start, sent.end
+            while end - start > 1 and doc[end - 1].is_space:  # a line break that ended the sentence
+                end -= 1
+            while end - start > 1 and doc[start].is_space:
+                start += 1
+            spans.append(Span(doc, start, end, self._label_ids[index]))
+            scores.append(score)
+            levels.append(level)
+            if index not in best or (level == PROPOSED, score) > (best[index][1] == PROPOSED, best[index][0]):
+                best[index] = (score, level)
+        kept = sorted(m[:3] for m in (*found, *weak) if (bisect_right(starts, m[0]) - 1, m[2]) in carried)
+        return spans, scores, levels, {self._keys[i]: best[i] for i in sorted(best)}, kept
 
     def _find(
         self, doc: Doc, matches: list[tuple[int, int, int]]
-    ) -> tuple[list[tuple[int, int, int]], dict[int, list[tuple[int, int]]] | None]:
-        """Theme matches as (start, end, theme index) in document order, and exclusion ranges per theme."""
+    ) -> tuple[
+        list[tuple[int, int, int]],
+        list[tuple[int, int, int, int]],
+        dict[int, list[tuple[int, int]]],
+        list[tuple[int, int]],
+    ]:
+        """Strong theme matches as (start, end, theme index) in document order, weak and context ones as (start,
+        end, theme index, kind of evidence), exclusion ranges per theme, and the people nouns found."""
         found: list[tuple[int, int, int]] = []
-        vetoes: dict[int, list[tuple[int, int]]] | None = None
-        windows: dict[int, list[tuple[int, int]]] | None = None
+        weak: list[tuple[int, int, int, int]] = []
+        people: list[tuple[int, int]] = []
+        ranges: dict[int, dict[int, list[tuple[int, int]]]] = {_EXCLUDE: {}, _ANCHOR: {}}
         theme_of, rules = self._theme_of, self._rules
         for match_id, start, end in matches:
             index = theme_of.get(match_id)
@@ -268,21 +354,20 @@ class ThemeTagger:
                 found.append((start, end, index))
                 continue
             kind, index = rules[match_id]
-            if kind == _CHECKED:
+            if kind == _WEAK or kind == _CONTEXT:
+                weak.append((start, end, index, _WEAK_EVIDENCE if kind == _WEAK else _CONTEXT_EVIDENCE))
+            elif kind == _PEOPLE:
+                people.append((start, end))
+            elif kind == _CHECKED:
                 variants = self._variants[index, tuple(doc[i].norm for i in range(start, end))]
                 if any(_passes(doc, start, checks) for checks in variants):
                     found.append((start, end, index))
-            elif kind == _EXCLUDE:
-                if vetoes is None:
-                    vetoes = {}
-                vetoes.setdefault(index, []).append((start, end))
-            else:  # _ANCHOR
-                if windows is None:
-                    windows = {}
-                windows.setdefault(index, []).append((start, end))
+            else:  # exclusion ranges per theme, pattern anchors per windowed pattern
+                ranges[kind].setdefault(index, []).append((start, end))
+        windows, vetoes = ranges[_ANCHOR], ranges[_EXCLUDE]
         if windows or self._has_unanchored:
             self._match_patterns(doc, windows, found)
-        return found, vetoes
+        return found, weak, vetoes, people
 
     def _match_patterns(
         self, doc: Doc, windows: dict[int, list[tuple[int, int]]] | None, found: list[tuple[int, int, int]]
@@ -477,6 +562,64 @@ def _literal_values(token: dict[str, Any]) -> list[str] | None:
                 if all(isinstance(v, str) for v in value["IN"]):
                     return list(value["IN"])
     return None
+
+
+def _distinct(doc: Doc, matches: list[tuple[int, int, int]]) -> tuple[int, int, int]:
+    """How many different strong, weak and context pieces of evidence one sentence's matches of one theme are:
+    overlapping matches count once (as the strongest of them), and a repeated phrase counts once."""
+    kept: list[list[int]] = []
+    for start, end, kind in sorted(matches, key=lambda m: (m[0], -m[1], m[2])):
+        if kept and start < kept[-1][1]:
+            kept[-1][1] = max(kept[-1][1], end)
+            kept[-1][2] = min(kept[-1][2], kind)
+            continue
+        kept.append([start, end, kind])
+    pieces: tuple[set[tuple[int, ...]], ...] = (set(), set(), set())
+    for start, end, kind in kept:
+        pieces[kind].add(tuple(doc[i].norm for i in range(start, end)))
+    return len(pieces[0]), len(pieces[1]), len(pieces[2])
+
+
+def _inside_any(span: tuple[int, ...], ranges: list[tuple[int, int]]) -> bool:
+    """True if a token range lies within one of the ranges."""
+    return any(start <= span[0] and span[1] <= end for start, end in ranges)
+
+
+def _people_lists(doc: Doc, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Token ranges of lists of three or more people nouns joined by commas and conjunctions."""
+    people = sorted(set(people))
+    lists: list[tuple[int, int]] = []
+    run = [people[0]]
+    for start, end in people[1:]:
+        if start >= run[-1][1] and all(doc[i].lower_ in _LIST_JOINERS for i in range(run[-1][1], start)):
+            run.append((start, end))
+            continue
+        if len(run) >= 3:
+            lists.append((run[0][0], run[-1][1]))
+        run = [(start, end)]
+    if len(run) >= 3:
+        lists.append((run[0][0], run[-1][1]))
+    return lists
+
+
+def _capitalised(token: Any) -> bool:
+    """A word written with a capital, as in a name ("Inclusion", "ICB"); long upper-case words are shouting."""
+    return token.is_alpha and (token.is_title or (token.is_upper and 1 < len(token) <= 5))
+
+
+def _in_name(doc: Doc, start: int, end: int) -> bool:
+    """True if a match is part of a longer capitalised name ("Cultural Inclusion Network", "Our ICB")."""
+    if not all(_capitalised(doc[i]) or doc[i].lower_ in _NAME_JOINERS for i in range(start, end)):
+        return False
+    before = start - 1
+    while before >= 0 and doc[before].lower_ in _NAME_JOINERS and before > 0 and _capitalised(doc[before - 1]):
+        before -= 1
+    after = end
+    while after < len(doc) - 1 and doc[after].lower_ in _NAME_JOINERS and _capitalised(doc[after + 1]):
+        after += 1
+    # The first word of a sentence is capitalised by grammar, not as part of a name.
+    named_before = before >= 0 and _capitalised(doc[before]) and not doc[before].is_sent_start
+    return named_before or (after < len(doc) and _capitalised(doc[after]))
 
 
 def _overlaps_any(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
