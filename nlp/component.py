@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, get_type_hints
 
 import srsly
+from spacy.attrs import IDX, IS_SPACE, IS_TITLE, IS_UPPER, LENGTH, NORM, SENT_START
 from spacy.language import Language
 from spacy.lookups import Lookups, Table, load_lookups
 from spacy.matcher import Matcher, PhraseMatcher
@@ -20,7 +21,6 @@ from spacy.util import ensure_path, minibatch, registry
 from .codebook import Codebook, load_codebook
 
 SPANS_KEY = "themes"
-MENTIONS_KEY = "theme_mentions"
 PROPOSED, POSSIBLE = "proposed", "possible"  # the levels of a code: strong evidence, weak evidence
 # What one distinct piece of evidence in a sentence is worth: a sentence scores 1 - prod(1 - weight) over them,
 # and carries a theme with a strong piece, or a weak piece and another weak or context piece.
@@ -31,6 +31,7 @@ _STRONG_EVIDENCE, _WEAK_EVIDENCE, _CONTEXT_EVIDENCE = 0, 1, 2
 _LIST_JOINERS = frozenset({",", "and", "or", "&", "/", "their", "our", "its", "the", "other", "all", "as", "well"})
 # Lower-case words allowed inside an organisation's name ("Birmingham and Solihull ICB").
 _NAME_JOINERS = frozenset({"and", "of", "for", "&", "the", "in", "on"})
+_VIEW_ATTRS = [NORM, SENT_START, IS_TITLE, IS_UPPER, LENGTH, IS_SPACE, IDX]
 _MAX_EXPANSIONS = 20000
 _ANCHOR_ATTRS = ("LOWER", "NORM", "ORTH", "TEXT")
 
@@ -44,7 +45,7 @@ def make_codebook(path: str | None = None) -> Codebook:
 @Language.factory(
     "theme_tagger",
     default_config={"spans_key": SPANS_KEY, "codebook_path": None},
-    assigns=["doc.spans", "doc._.themes", "doc._.theme_scores"],
+    assigns=["doc.spans", "doc._.themes", "doc._.theme_scores", "doc._.theme_mentions"],
 )
 def make_theme_tagger(nlp: Language, name: str, *, spans_key: str, codebook_path: str | None) -> ThemeTagger:
     """Factory for the theme tagger (registered as ``theme_tagger``); its codebook is compiled once, by
@@ -103,13 +104,14 @@ class ThemeTagger:
         self._codebook: Codebook | None = None
         # Until a codebook is compiled, the first doc compiles the default one (as if initialised), then matches.
         self._phrases: Callable[[Doc], list[tuple[int, int, int]]] = self._initialize_then_match
-        for extension in ("themes", "theme_scores"):
+        for extension in ("themes", "theme_scores", "theme_mentions"):
             if not Doc.has_extension(extension):
                 Doc.set_extension(extension, default=None)
         # The user_data keys behind doc._.themes and doc._.theme_scores, as spaCy's Underscore computes them.
         underscore = Underscore(Underscore.doc_extensions, Doc(nlp.vocab))
         self._themes_key = underscore._get_key("themes")
         self._scores_key = underscore._get_key("theme_scores")
+        self._mentions_key = underscore._get_key("theme_mentions")
         if codebook is not None:
             self.add_codebook(codebook)
 
@@ -135,6 +137,11 @@ class ThemeTagger:
         ]
         self._codebook = codebook
         self._keys = codebook.keys
+        strings = self.nlp.vocab.strings
+        self._joiner_ids = (
+            frozenset(strings.add(w) for w in _LIST_JOINERS),
+            frozenset(strings.add(w) for w in _NAME_JOINERS),
+        )
         self._label_ids = tuple(vocab.strings.add(key) for key in codebook.keys)
         norms = self._norm_targets(codebook, compiled)
         self._apply_norms(norms)
@@ -267,42 +274,47 @@ class ThemeTagger:
     def _tag(self, doc: Doc, matches: list[tuple[int, int, int]]) -> Doc:
         """Tag a doc given its phrase matches: drop cancelled evidence, then decide sentence by sentence."""
         found, weak, vetoes, people = self._find(doc, matches)
-        if vetoes:
-            found = [m for m in found if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
-            weak = [m for m in weak if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
-        if people:
-            lists = _people_lists(doc, people)
-            if lists:
-                found = [m for m in found if not _inside_any(m, lists)]
-                weak = [m for m in weak if not _inside_any(m, lists)]
-        if weak:
-            weak = [m for m in weak if not _in_name(doc, m[0], m[1])]
         sentences: list[Span] = []
         scores: list[float] = []
         levels: list[str] = []
         themes: dict[str, tuple[float, str]] = {}
-        mentions: list[Span] = []
+        mentions: list[tuple[str, int, int]] = []
+        # Context words never carry a theme alone: keep only those of themes with other evidence in the doc.
+        if weak:
+            live = {m[2] for m in found} | {m[2] for m in weak if m[3] == _WEAK_EVIDENCE}
+            weak = [m for m in weak if m[2] in live]
         if found or weak:
-            sentences, scores, levels, themes, kept = self._sentences(doc, found, weak)
-            mentions, _ = self._merge(doc, kept)
+            view = _TokenView(doc, self._joiner_ids)
+            if vetoes:
+                found = [m for m in found if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
+                weak = [m for m in weak if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
+            if people:
+                lists = view.people_lists(people)
+                if lists:
+                    found = [m for m in found if not _inside_any(m, lists)]
+                    weak = [m for m in weak if not _inside_any(m, lists)]
+            if weak:
+                weak = [m for m in weak if not view.in_name(m[0], m[1])]
+            if found or weak:
+                sentences, scores, levels, themes, kept = self._sentences(doc, view, found, weak)
+                mentions = view.mentions(self._merged(kept), self._keys)
         group = SpanGroup(doc, name=self.spans_key, spans=sentences)
         group.attrs["scores"] = scores
         group.attrs["levels"] = levels
         # Equivalent to ``doc.spans[key] = …`` and ``doc._.themes = …`` without the proxies' overhead.
         doc.spans.data[self.spans_key] = group
-        doc.spans.data[MENTIONS_KEY] = SpanGroup(doc, name=MENTIONS_KEY, spans=mentions)
         doc.user_data[self._themes_key] = list(themes)
         doc.user_data[self._scores_key] = themes
+        # The phrases that counted, as (theme key, start char, end char): Span objects would cost more than the rest.
+        doc.user_data[self._mentions_key] = mentions
         return doc
 
     def _sentences(
-        self, doc: Doc, found: list[tuple[int, int, int]], weak: list[tuple[int, int, int, int]]
+        self, doc: Doc, view: _TokenView, found: list[tuple[int, int, int]], weak: list[tuple[int, int, int, int]]
     ) -> tuple[list[Span], list[float], list[str], dict[str, tuple[float, str]], list[tuple[int, int, int]]]:
         """Sentences that carry a theme (a strong piece of evidence, or a weak one in company), their scores and
         levels, each theme's best (score, level) in codebook order, and the matches inside carrying sentences."""
-        # Without a sentencizer in the pipeline the whole doc is one sentence.
-        sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
-        starts = [sent.start for sent in sents]
+        starts = view.sentence_starts()
         # (sentence number, theme index) -> its matches as (start, end, kind of evidence)
         evidence: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
         for start, end, index in found:
@@ -311,20 +323,16 @@ class ThemeTagger:
             evidence.setdefault((bisect_right(starts, start) - 1, index), []).append((start, end, kind))
         carried: dict[tuple[int, int], tuple[float, str]] = {}
         for key, matches in evidence.items():
-            strong, weak_count, context_count = _distinct(doc, matches)
+            if len(matches) == 1 and matches[0][2] != _STRONG_EVIDENCE:
+                continue  # one weak or context piece alone carries nothing
+            strong, weak_count, context_count = view.distinct(matches)
             if strong or (weak_count and weak_count + context_count >= 2):
-                miss = (1 - STRONG_WEIGHT) ** strong * (1 - WEAK_WEIGHT) ** weak_count
-                score = 1 - miss * (1 - CONTEXT_WEIGHT) ** context_count
-                carried[key] = (round(score, 3), PROPOSED if strong else POSSIBLE)
+                carried[key] = _score(strong, weak_count, context_count)
         spans, scores, levels = [], [], []
         best: dict[int, tuple[float, str]] = {}
+        ends = [*starts[1:], len(doc)]
         for (number, index), (score, level) in sorted(carried.items()):
-            sent = sents[number]
-            start, end = sent.start, sent.end
-            while end - start > 1 and doc[end - 1].is_space:  # a line break that ended the sentence
-                end -= 1
-            while end - start > 1 and doc[start].is_space:
-                start += 1
+            start, end = view.trim(starts[number], ends[number])
             spans.append(Span(doc, start, end, self._label_ids[index]))
             scores.append(score)
             levels.append(level)
@@ -380,9 +388,9 @@ class ThemeTagger:
             found.extend((start, end, theme_of[m]) for m, start, end in self._unanchored(doc))
         found.sort()
 
-    def _merge(self, doc: Doc, found: list[tuple[int, int, int]]) -> tuple[list[Span], list[str]]:
-        """Spans (document order, ties in codebook order) and theme keys (codebook order) from matches in
-        document order; overlapping or touching matches of one theme become one mention."""
+    @staticmethod
+    def _merged(found: list[tuple[int, int, int]]) -> list[list[int]]:
+        """Matches in document order as mentions: overlapping or touching matches of one theme become one."""
         merged: list[list[int]] = []  # [start, end, theme index]
         last: dict[int, list[int]] = {}  # theme index -> its latest mention
         for start, end, index in found:
@@ -394,9 +402,7 @@ class ThemeTagger:
             mention = last[index] = [start, end, index]
             merged.append(mention)
         merged.sort()
-        label_ids, keys = self._label_ids, self._keys
-        spans = [Span(doc, start, end, label_ids[index]) for start, end, index in merged]
-        return spans, [keys[index] for index in sorted(last)]
+        return merged
 
     def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
         """Tag a stream of docs a batch at a time (keeps the matcher's tables hot in the CPU cache)."""
@@ -564,62 +570,103 @@ def _literal_values(token: dict[str, Any]) -> list[str] | None:
     return None
 
 
-def _distinct(doc: Doc, matches: list[tuple[int, int, int]]) -> tuple[int, int, int]:
-    """How many different strong, weak and context pieces of evidence one sentence's matches of one theme are:
-    overlapping matches count once (as the strongest of them), and a repeated phrase counts once."""
-    kept: list[list[int]] = []
-    for start, end, kind in sorted(matches, key=lambda m: (m[0], -m[1], m[2])):
-        if kept and start < kept[-1][1]:
-            kept[-1][1] = max(kept[-1][1], end)
-            kept[-1][2] = min(kept[-1][2], kind)
-            continue
-        kept.append([start, end, kind])
-    pieces: tuple[set[tuple[int, ...]], ...] = (set(), set(), set())
-    for start, end, kind in kept:
-        pieces[kind].add(tuple(doc[i].norm for i in range(start, end)))
-    return len(pieces[0]), len(pieces[1]), len(pieces[2])
+@cache
+def _score(strong: int, weak: int, context: int) -> tuple[float, str]:
+    """A carrying sentence's score, 1 - prod(1 - weight) over its pieces of evidence, and its level."""
+    miss = (1 - STRONG_WEIGHT) ** strong * (1 - WEAK_WEIGHT) ** weak * (1 - CONTEXT_WEIGHT) ** context
+    return round(1 - miss, 3), PROPOSED if strong else POSSIBLE
+
+
+class _TokenView:
+    """One doc's token attributes as plain lists, read in one ``to_array`` call: the checks below would otherwise
+    create a Token object per look."""
+
+    def __init__(self, doc: Doc, joiners: tuple[frozenset[int], frozenset[int]]) -> None:
+        """Read the attributes the evidence checks need."""
+        self.length = len(doc)
+        self.annotated = doc.has_annotation("SENT_START")
+        columns = doc.to_array(_VIEW_ATTRS).T.tolist() if self.length else [[] for _ in _VIEW_ATTRS]
+        self.norm, self.sent_start, self.title, self.upper, self.chars, self.space, self.idx = columns
+        self.lower = self.norm  # joiners are plain words, whose NORM is their lower-case form
+        self.list_joiners, self.name_joiners = joiners
+
+    def mentions(self, merged: list[list[int]], keys: tuple[str, ...]) -> list[tuple[str, int, int]]:
+        """Mentions as (theme key, start char, end char)."""
+        return [(keys[index], self.idx[start], self.idx[end - 1] + self.chars[end - 1]) for start, end, index in merged]
+
+    def sentence_starts(self) -> list[int]:
+        """Token indices where sentences start (the whole doc is one sentence without a sentencizer)."""
+        if not self.annotated:
+            return [0]
+        return [0, *(i for i in range(1, self.length) if self.sent_start[i] == 1)]
+
+    def trim(self, start: int, end: int) -> tuple[int, int]:
+        """A sentence's token range without the whitespace (a line break) at its ends."""
+        while end - start > 1 and self.space[end - 1]:
+            end -= 1
+        while end - start > 1 and self.space[start]:
+            start += 1
+        return start, end
+
+    def distinct(self, matches: list[tuple[int, int, int]]) -> tuple[int, int, int]:
+        """How many different strong, weak and context pieces of evidence one sentence's matches of one theme
+        are: overlapping matches count once (as the strongest of them), and a repeated phrase counts once."""
+        if len(matches) == 1:
+            return (1, 0, 0) if matches[0][2] == _STRONG_EVIDENCE else (0, 1, 0)
+        kept: list[list[int]] = []
+        for start, end, kind in sorted(matches, key=lambda m: (m[0], -m[1], m[2])):
+            if kept and start < kept[-1][1]:
+                kept[-1][1] = max(kept[-1][1], end)
+                kept[-1][2] = min(kept[-1][2], kind)
+                continue
+            kept.append([start, end, kind])
+        pieces: tuple[set[tuple[int, ...]], ...] = (set(), set(), set())
+        for start, end, kind in kept:
+            pieces[kind].add(tuple(self.norm[start:end]))
+        return len(pieces[0]), len(pieces[1]), len(pieces[2])
+
+    def people_lists(self, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Token ranges of lists of three or more people nouns joined by commas and conjunctions."""
+        people = sorted(set(people))
+        lists: list[tuple[int, int]] = []
+        run = [people[0]]
+        for start, end in people[1:]:
+            if start >= run[-1][1] and all(self.lower[i] in self.list_joiners for i in range(run[-1][1], start)):
+                run.append((start, end))
+                continue
+            if len(run) >= 3:
+                lists.append((run[0][0], run[-1][1]))
+            run = [(start, end)]
+        if len(run) >= 3:
+            lists.append((run[0][0], run[-1][1]))
+        return lists
+
+    def capitalised(self, i: int) -> bool:
+        """A word written with a capital, as in a name ("Inclusion", "ICB"); long upper-case words are shouting."""
+        return bool(self.title[i] or (self.upper[i] and 1 < self.chars[i] <= 5))
+
+    def in_name(self, start: int, end: int) -> bool:
+        """True if a match is part of a longer capitalised name ("Cultural Inclusion Network", "Our ICB")."""
+        if not (self.title[start] or self.upper[start]):
+            return False  # most matches: a lower-case word
+        joiners = self.name_joiners
+        if not all(self.capitalised(i) or self.lower[i] in joiners for i in range(start, end)):
+            return False
+        before = start - 1
+        while before > 0 and self.lower[before] in joiners and self.capitalised(before - 1):
+            before -= 1
+        after = end
+        while after < self.length - 1 and self.lower[after] in joiners and self.capitalised(after + 1):
+            after += 1
+        # The first word of a sentence is capitalised by grammar, not as part of a name.
+        first_word = before == 0 or (self.annotated and self.sent_start[before] == 1)
+        named_before = before >= 0 and self.capitalised(before) and not first_word
+        return named_before or (after < self.length and self.capitalised(after))
 
 
 def _inside_any(span: tuple[int, ...], ranges: list[tuple[int, int]]) -> bool:
     """True if a token range lies within one of the ranges."""
     return any(start <= span[0] and span[1] <= end for start, end in ranges)
-
-
-def _people_lists(doc: Doc, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Token ranges of lists of three or more people nouns joined by commas and conjunctions."""
-    people = sorted(set(people))
-    lists: list[tuple[int, int]] = []
-    run = [people[0]]
-    for start, end in people[1:]:
-        if start >= run[-1][1] and all(doc[i].lower_ in _LIST_JOINERS for i in range(run[-1][1], start)):
-            run.append((start, end))
-            continue
-        if len(run) >= 3:
-            lists.append((run[0][0], run[-1][1]))
-        run = [(start, end)]
-    if len(run) >= 3:
-        lists.append((run[0][0], run[-1][1]))
-    return lists
-
-
-def _capitalised(token: Any) -> bool:
-    """A word written with a capital, as in a name ("Inclusion", "ICB"); long upper-case words are shouting."""
-    return token.is_alpha and (token.is_title or (token.is_upper and 1 < len(token) <= 5))
-
-
-def _in_name(doc: Doc, start: int, end: int) -> bool:
-    """True if a match is part of a longer capitalised name ("Cultural Inclusion Network", "Our ICB")."""
-    if not all(_capitalised(doc[i]) or doc[i].lower_ in _NAME_JOINERS for i in range(start, end)):
-        return False
-    before = start - 1
-    while before >= 0 and doc[before].lower_ in _NAME_JOINERS and before > 0 and _capitalised(doc[before - 1]):
-        before -= 1
-    after = end
-    while after < len(doc) - 1 and doc[after].lower_ in _NAME_JOINERS and _capitalised(doc[after + 1]):
-        after += 1
-    # The first word of a sentence is capitalised by grammar, not as part of a name.
-    named_before = before >= 0 and _capitalised(doc[before]) and not doc[before].is_sent_start
-    return named_before or (after < len(doc) and _capitalised(doc[after]))
 
 
 def _overlaps_any(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from spacy.language import Language
 
-from .component import MENTIONS_KEY, SPANS_KEY
+from .component import SPANS_KEY
 
 # Longer texts are cut (at a line break or space where one is near) and tagged piece by piece: spaCy refuses
 # texts over `nlp.max_length`, and a piece this size keeps memory flat.
@@ -103,9 +103,10 @@ def _result(doc: object, offset: int) -> Tagged:
         TaggedSpan(s.label_, s.start_char + offset, s.end_char + offset, s.text, score, level)
         for s, score, level in zip(group, scores, levels, strict=True)
     )
+    text = doc.text  # type: ignore[attr-defined]
     mentions = tuple(
-        Mention(s.label_, s.start_char + offset, s.end_char + offset, s.text)
-        for s in (doc.spans[MENTIONS_KEY] if MENTIONS_KEY in doc.spans else ())  # type: ignore[attr-defined]
+        Mention(key, start + offset, end + offset, text[start:end])
+        for key, start, end in doc._.theme_mentions or ()  # type: ignore[attr-defined]
     )
     found = doc._.theme_scores or {}  # type: ignore[attr-defined]
     return Tagged(
