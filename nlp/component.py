@@ -25,7 +25,7 @@ PROPOSED, POSSIBLE = "proposed", "possible"  # the levels of a code: strong evid
 # What one distinct piece of evidence in a sentence is worth: a sentence scores 1 - prod(1 - weight) over them,
 # and carries a theme with a strong piece, or a weak piece and another weak or context piece.
 STRONG_WEIGHT, WEAK_WEIGHT, CONTEXT_WEIGHT = 0.8, 0.35, 0.25
-_THEME, _EXCLUDE, _ANCHOR, _CHECKED, _WEAK, _PEOPLE, _CONTEXT = 0, 1, 2, 3, 4, 5, 6
+_THEME, _EXCLUDE, _ANCHOR, _CHECKED, _WEAK, _PEOPLE = 0, 1, 2, 3, 4, 5
 _STRONG_EVIDENCE, _WEAK_EVIDENCE, _CONTEXT_EVIDENCE = 0, 1, 2
 # Tokens that join the members of a list of people ("patients, service users and their carers").
 _LIST_JOINERS = frozenset({",", "and", "or", "&", "/", "their", "our", "its", "the", "other", "all", "as", "well"})
@@ -169,15 +169,19 @@ class ThemeTagger:
         for index, theme in enumerate(codebook.themes):
             if theme.phrases:
                 self._phrases.add(theme.key, [self.nlp.make_doc(p.lower()) for p in theme.phrases])
-            for kind, name, listed in (
-                (_EXCLUDE, "exclude", theme.exclude),
-                (_WEAK, "weak", theme.weak),
-                (_CONTEXT, "context", theme.context),
-            ):
+            for kind, name, listed in ((_EXCLUDE, "exclude", theme.exclude), (_WEAK, "weak", theme.weak)):
                 if listed:
                     label = f"{name}::{theme.key}"
                     self._rules[vocab.strings.add(label)] = (kind, index)
                     self._phrases.add(label, [self.nlp.make_doc(p.lower()) for p in listed])
+        # Context phrases are looked for only in the sentences where they could decide a theme (a weak phrase
+        # without strong evidence): they are frequent words, and most sentences never need them.
+        self._context = PhraseMatcher(vocab, attr="NORM")
+        self._context_theme: dict[int, int] = {}
+        for index, theme in enumerate(codebook.themes):
+            if theme.context:
+                self._context_theme[vocab.strings.add(f"context::{theme.key}")] = index
+                self._context.add(f"context::{theme.key}", [self.nlp.make_doc(p.lower()) for p in theme.context])
         if codebook.people:
             self._rules[vocab.strings.add("people::")] = (_PEOPLE, 0)
             self._phrases.add("people::", [self.nlp.make_doc(p.lower()) for p in codebook.people])
@@ -279,10 +283,6 @@ class ThemeTagger:
         levels: list[str] = []
         themes: dict[str, tuple[float, str]] = {}
         mentions: list[tuple[str, int, int]] = []
-        # Context words never carry a theme alone: keep only those of themes with other evidence in the doc.
-        if weak:
-            live = {m[2] for m in found} | {m[2] for m in weak if m[3] == _WEAK_EVIDENCE}
-            weak = [m for m in weak if m[2] in live]
         if found or weak:
             view = _TokenView(doc, self._joiner_ids)
             if vetoes:
@@ -296,7 +296,7 @@ class ThemeTagger:
             if weak:
                 weak = [m for m in weak if not view.in_name(m[0], m[1])]
             if found or weak:
-                sentences, scores, levels, themes, kept = self._sentences(doc, view, found, weak)
+                sentences, scores, levels, themes, kept = self._sentences(doc, view, found, weak, vetoes)
                 mentions = view.mentions(self._merged(kept), self._keys)
         group = SpanGroup(doc, name=self.spans_key, spans=sentences)
         group.attrs["scores"] = scores
@@ -310,7 +310,12 @@ class ThemeTagger:
         return doc
 
     def _sentences(
-        self, doc: Doc, view: _TokenView, found: list[tuple[int, int, int]], weak: list[tuple[int, int, int, int]]
+        self,
+        doc: Doc,
+        view: _TokenView,
+        found: list[tuple[int, int, int]],
+        weak: list[tuple[int, int, int, int]],
+        vetoes: dict[int, list[tuple[int, int]]],
     ) -> tuple[list[Span], list[float], list[str], dict[str, tuple[float, str]], list[tuple[int, int, int]]]:
         """Sentences that carry a theme (a strong piece of evidence, or a weak one in company), their scores and
         levels, each theme's best (score, level) in codebook order, and the matches inside carrying sentences."""
@@ -321,6 +326,8 @@ class ThemeTagger:
             evidence.setdefault((bisect_right(starts, start) - 1, index), []).append((start, end, _STRONG_EVIDENCE))
         for start, end, index, kind in weak:
             evidence.setdefault((bisect_right(starts, start) - 1, index), []).append((start, end, kind))
+        ends = [*starts[1:], len(doc)]
+        self._add_context(doc, view, evidence, weak, vetoes, (starts, ends))
         carried: dict[tuple[int, int], tuple[float, str]] = {}
         for key, matches in evidence.items():
             if len(matches) == 1 and matches[0][2] != _STRONG_EVIDENCE:
@@ -330,7 +337,6 @@ class ThemeTagger:
                 carried[key] = _score(strong, weak_count, context_count)
         spans, scores, levels = [], [], []
         best: dict[int, tuple[float, str]] = {}
-        ends = [*starts[1:], len(doc)]
         for (number, index), (score, level) in sorted(carried.items()):
             start, end = view.trim(starts[number], ends[number])
             spans.append(Span(doc, start, end, self._label_ids[index]))
@@ -340,6 +346,27 @@ class ThemeTagger:
                 best[index] = (score, level)
         kept = sorted(m[:3] for m in (*found, *weak) if (bisect_right(starts, m[0]) - 1, m[2]) in carried)
         return spans, scores, levels, {self._keys[i]: best[i] for i in sorted(best)}, kept
+
+    def _add_context(
+        self,
+        doc: Doc,
+        view: _TokenView,
+        evidence: dict[tuple[int, int], list[tuple[int, int, int]]],
+        weak: list[tuple[int, int, int, int]],
+        vetoes: dict[int, list[tuple[int, int]]],
+        bounds: tuple[list[int], list[int]],
+    ) -> None:
+        """A weak phrase needs company: add the context phrases of its theme found in its sentence (only there)."""
+        needed = {key for key, matches in evidence.items() if all(m[2] for m in matches)}
+        starts, ends = bounds
+        for number in sorted({number for number, _ in needed}):
+            for match_id, start, end in self._context(doc[starts[number] : ends[number]]):
+                index = self._context_theme[match_id]
+                if (number, index) not in needed or view.in_name(start, end):
+                    continue
+                if index not in vetoes or not _overlaps_any((start, end), vetoes[index]):
+                    evidence[number, index].append((start, end, _CONTEXT_EVIDENCE))
+                    weak.append((start, end, index, _CONTEXT_EVIDENCE))
 
     def _find(
         self, doc: Doc, matches: list[tuple[int, int, int]]
@@ -362,8 +389,8 @@ class ThemeTagger:
                 found.append((start, end, index))
                 continue
             kind, index = rules[match_id]
-            if kind == _WEAK or kind == _CONTEXT:
-                weak.append((start, end, index, _WEAK_EVIDENCE if kind == _WEAK else _CONTEXT_EVIDENCE))
+            if kind == _WEAK:
+                weak.append((start, end, index, _WEAK_EVIDENCE))
             elif kind == _PEOPLE:
                 people.append((start, end))
             elif kind == _CHECKED:
