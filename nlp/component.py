@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, NamedTuple, get_type_hints
 
 import srsly
-from spacy.attrs import IDX, IS_SPACE, IS_TITLE, IS_UPPER, LENGTH, NORM, SENT_START
 from spacy.language import Language
 from spacy.lookups import Lookups, Table, load_lookups
 from spacy.matcher import Matcher, PhraseMatcher
@@ -31,7 +30,6 @@ _STRONG_EVIDENCE, _WEAK_EVIDENCE, _CONTEXT_EVIDENCE = 0, 1, 2
 _LIST_JOINERS = frozenset({",", "and", "or", "&", "/", "their", "our", "its", "the", "other", "all", "as", "well"})
 # Lower-case words allowed inside an organisation's name ("Birmingham and Solihull ICB").
 _NAME_JOINERS = frozenset({"and", "of", "for", "&", "the", "in", "on"})
-_VIEW_ATTRS = [NORM, SENT_START, IS_TITLE, IS_UPPER, LENGTH, IS_SPACE, IDX]
 _MAX_EXPANSIONS = 20000
 _ANCHOR_ATTRS = ("LOWER", "NORM", "ORTH", "TEXT")
 
@@ -358,15 +356,18 @@ class ThemeTagger:
     ) -> None:
         """A weak phrase needs company: add the context phrases of its theme found in its sentence (only there)."""
         needed = {key for key, matches in evidence.items() if all(m[2] for m in matches)}
-        starts, ends = bounds
-        for number in sorted({number for number, _ in needed}):
-            for match_id, start, end in self._context(doc[starts[number] : ends[number]]):
-                index = self._context_theme[match_id]
-                if (number, index) not in needed or view.in_name(start, end):
-                    continue
-                if index not in vetoes or not _overlaps_any((start, end), vetoes[index]):
-                    evidence[number, index].append((start, end, _CONTEXT_EVIDENCE))
-                    weak.append((start, end, index, _CONTEXT_EVIDENCE))
+        if not needed:
+            return
+        starts, _ = bounds
+        context_theme = self._context_theme
+        for match_id, start, end in self._context(doc):
+            index = context_theme[match_id]
+            key = (bisect_right(starts, start) - 1, index)
+            if key not in needed or view.in_name(start, end):
+                continue
+            if index not in vetoes or not _overlaps_any((start, end), vetoes[index]):
+                evidence[key].append((start, end, _CONTEXT_EVIDENCE))
+                weak.append((start, end, index, _CONTEXT_EVIDENCE))
 
     def _find(
         self, doc: Doc, matches: list[tuple[int, int, int]]
@@ -605,33 +606,32 @@ def _score(strong: int, weak: int, context: int) -> tuple[float, str]:
 
 
 class _TokenView:
-    """One doc's token attributes as plain lists, read in one ``to_array`` call: the checks below would otherwise
-    create a Token object per look."""
+    """The token checks the evidence rules need, on one doc."""
 
     def __init__(self, doc: Doc, joiners: tuple[frozenset[int], frozenset[int]]) -> None:
-        """Read the attributes the evidence checks need."""
+        """Keep the doc; attributes are read per token, only where a check needs them."""
+        self.doc = doc
         self.length = len(doc)
         self.annotated = doc.has_annotation("SENT_START")
-        columns = doc.to_array(_VIEW_ATTRS).T.tolist() if self.length else [[] for _ in _VIEW_ATTRS]
-        self.norm, self.sent_start, self.title, self.upper, self.chars, self.space, self.idx = columns
-        self.lower = self.norm  # joiners are plain words, whose NORM is their lower-case form
         self.list_joiners, self.name_joiners = joiners
 
     def mentions(self, merged: list[list[int]], keys: tuple[str, ...]) -> list[tuple[str, int, int]]:
         """Mentions as (theme key, start char, end char)."""
-        return [(keys[index], self.idx[start], self.idx[end - 1] + self.chars[end - 1]) for start, end, index in merged]
+        doc = self.doc
+        return [(keys[index], doc[start].idx, doc[end - 1].idx + len(doc[end - 1])) for start, end, index in merged]
 
     def sentence_starts(self) -> list[int]:
         """Token indices where sentences start (the whole doc is one sentence without a sentencizer)."""
         if not self.annotated:
             return [0]
-        return [0, *(i for i in range(1, self.length) if self.sent_start[i] == 1)]
+        return [sent.start for sent in self.doc.sents]
 
     def trim(self, start: int, end: int) -> tuple[int, int]:
         """A sentence's token range without the whitespace (a line break) at its ends."""
-        while end - start > 1 and self.space[end - 1]:
+        doc = self.doc
+        while end - start > 1 and doc[end - 1].is_space:
             end -= 1
-        while end - start > 1 and self.space[start]:
+        while end - start > 1 and doc[start].is_space:
             start += 1
         return start, end
 
@@ -649,7 +649,7 @@ class _TokenView:
             kept.append([start, end, kind])
         pieces: tuple[set[tuple[int, ...]], ...] = (set(), set(), set())
         for start, end, kind in kept:
-            pieces[kind].add(tuple(self.norm[start:end]))
+            pieces[kind].add(tuple(token.norm for token in self.doc[start:end]))
         return len(pieces[0]), len(pieces[1]), len(pieces[2])
 
     def people_lists(self, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -658,7 +658,8 @@ class _TokenView:
         lists: list[tuple[int, int]] = []
         run = [people[0]]
         for start, end in people[1:]:
-            if start >= run[-1][1] and all(self.lower[i] in self.list_joiners for i in range(run[-1][1], start)):
+            gap = range(run[-1][1], start)
+            if start >= run[-1][1] and all(self.doc[i].norm in self.list_joiners for i in gap):
                 run.append((start, end))
                 continue
             if len(run) >= 3:
@@ -670,23 +671,25 @@ class _TokenView:
 
     def capitalised(self, i: int) -> bool:
         """A word written with a capital, as in a name ("Inclusion", "ICB"); long upper-case words are shouting."""
-        return bool(self.title[i] or (self.upper[i] and 1 < self.chars[i] <= 5))
+        token = self.doc[i]
+        return token.is_title or (token.is_upper and 1 < len(token) <= 5)
 
     def in_name(self, start: int, end: int) -> bool:
         """True if a match is part of a longer capitalised name ("Cultural Inclusion Network", "Our ICB")."""
-        if not (self.title[start] or self.upper[start]):
+        doc = self.doc
+        if doc[start].is_lower:
             return False  # most matches: a lower-case word
         joiners = self.name_joiners
-        if not all(self.capitalised(i) or self.lower[i] in joiners for i in range(start, end)):
+        if not all(self.capitalised(i) or doc[i].norm in joiners for i in range(start, end)):
             return False
         before = start - 1
-        while before > 0 and self.lower[before] in joiners and self.capitalised(before - 1):
+        while before > 0 and doc[before].norm in joiners and self.capitalised(before - 1):
             before -= 1
         after = end
-        while after < self.length - 1 and self.lower[after] in joiners and self.capitalised(after + 1):
+        while after < self.length - 1 and doc[after].norm in joiners and self.capitalised(after + 1):
             after += 1
         # The first word of a sentence is capitalised by grammar, not as part of a name.
-        first_word = before == 0 or (self.annotated and self.sent_start[before] == 1)
+        first_word = before == 0 or (self.annotated and doc[before].is_sent_start)
         named_before = before >= 0 and self.capitalised(before) and not first_word
         return named_before or (after < self.length and self.capitalised(after))
 
