@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, get_type_hints
 
 import srsly
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.lookups import Lookups, Table, load_lookups
 from spacy.matcher import Matcher, PhraseMatcher
@@ -318,31 +319,33 @@ class ThemeTagger:
         """Sentences that carry a theme (a strong piece of evidence, or a weak one in company), their scores and
         levels, each theme's best (score, level) in codebook order, and the matches inside carrying sentences."""
         starts = view.sentence_starts()
-        # (sentence number, theme index) -> its matches as (start, end, kind of evidence)
-        evidence: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-        for start, end, index in found:
-            evidence.setdefault((bisect_right(starts, start) - 1, index), []).append((start, end, _STRONG_EVIDENCE))
-        for start, end, index, kind in weak:
-            evidence.setdefault((bisect_right(starts, start) - 1, index), []).append((start, end, kind))
-        ends = [*starts[1:], len(doc)]
-        self._add_context(doc, view, evidence, weak, vetoes, (starts, ends))
+        evidence = _evidence(found, weak, starts)
+        if weak:
+            self._add_context(doc, view, evidence, vetoes, starts)
         carried: dict[tuple[int, int], tuple[float, str]] = {}
         for key, matches in evidence.items():
-            if len(matches) == 1 and matches[0][2] != _STRONG_EVIDENCE:
-                continue  # one weak or context piece alone carries nothing
+            if len(matches) == 1:
+                if matches[0][2] == _STRONG_EVIDENCE:
+                    carried[key] = _ONE_STRONG
+                continue  # one weak piece alone carries nothing
             strong, weak_count, context_count = view.distinct(matches)
             if strong or (weak_count and weak_count + context_count >= 2):
                 carried[key] = _score(strong, weak_count, context_count)
-        spans, scores, levels = [], [], []
+        spans, scores, levels, kept = [], [], [], []
         best: dict[int, tuple[float, str]] = {}
-        for (number, index), (score, level) in sorted(carried.items()):
+        ends = [*starts[1:], len(doc)]
+        label_ids = self._label_ids
+        for key in sorted(carried):
+            number, index = key
+            score, level = carried[key]
             start, end = view.trim(starts[number], ends[number])
-            spans.append(Span(doc, start, end, self._label_ids[index]))
+            spans.append(Span(doc, start, end, label_ids[index]))
             scores.append(score)
             levels.append(level)
             if index not in best or (level == PROPOSED, score) > (best[index][1] == PROPOSED, best[index][0]):
                 best[index] = (score, level)
-        kept = sorted(m[:3] for m in (*found, *weak) if (bisect_right(starts, m[0]) - 1, m[2]) in carried)
+            kept.extend((start, end, index) for start, end, _ in evidence[key])
+        kept.sort()
         return spans, scores, levels, {self._keys[i]: best[i] for i in sorted(best)}, kept
 
     def _add_context(
@@ -350,15 +353,13 @@ class ThemeTagger:
         doc: Doc,
         view: _TokenView,
         evidence: dict[tuple[int, int], list[tuple[int, int, int]]],
-        weak: list[tuple[int, int, int, int]],
         vetoes: dict[int, list[tuple[int, int]]],
-        bounds: tuple[list[int], list[int]],
+        starts: list[int],
     ) -> None:
         """A weak phrase needs company: add the context phrases of its theme found in its sentence (only there)."""
         needed = {key for key, matches in evidence.items() if all(m[2] for m in matches)}
         if not needed:
             return
-        starts, _ = bounds
         context_theme = self._context_theme
         for match_id, start, end in self._context(doc):
             index = context_theme[match_id]
@@ -367,7 +368,6 @@ class ThemeTagger:
                 continue
             if index not in vetoes or not _overlaps_any((start, end), vetoes[index]):
                 evidence[key].append((start, end, _CONTEXT_EVIDENCE))
-                weak.append((start, end, index, _CONTEXT_EVIDENCE))
 
     def _find(
         self, doc: Doc, matches: list[tuple[int, int, int]]
@@ -598,6 +598,27 @@ def _literal_values(token: dict[str, Any]) -> list[str] | None:
     return None
 
 
+_ONE_STRONG = (STRONG_WEIGHT, PROPOSED)
+
+
+def _evidence(
+    found: list[tuple[int, int, int]], weak: list[tuple[int, int, int, int]], starts: list[int]
+) -> dict[tuple[int, int], list[tuple[int, int, int]]]:
+    """Matches grouped by (sentence number, theme index), each as (start, end, kind of evidence)."""
+    evidence: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+    if len(starts) == 1:
+        for start, end, index in found:
+            evidence.setdefault((0, index), []).append((start, end, _STRONG_EVIDENCE))
+        for start, end, index, kind in weak:
+            evidence.setdefault((0, index), []).append((start, end, kind))
+        return evidence
+    for start, end, index in found:
+        evidence.setdefault((bisect_right(starts, start) - 1, index), []).append((start, end, _STRONG_EVIDENCE))
+    for start, end, index, kind in weak:
+        evidence.setdefault((bisect_right(starts, start) - 1, index), []).append((start, end, kind))
+    return evidence
+
+
 @cache
 def _score(strong: int, weak: int, context: int) -> tuple[float, str]:
     """A carrying sentence's score, 1 - prod(1 - weight) over its pieces of evidence, and its level."""
@@ -614,6 +635,7 @@ class _TokenView:
         self.length = len(doc)
         self.annotated = doc.has_annotation("SENT_START")
         self.list_joiners, self.name_joiners = joiners
+        self._norms: list[int] | None = None
 
     def mentions(self, merged: list[list[int]], keys: tuple[str, ...]) -> list[tuple[str, int, int]]:
         """Mentions as (theme key, start char, end char)."""
@@ -647,9 +669,12 @@ class _TokenView:
                 kept[-1][2] = min(kept[-1][2], kind)
                 continue
             kept.append([start, end, kind])
+        if self._norms is None:
+            self._norms = self.doc.to_array(NORM).tolist()  # one C call instead of a Token per look
+        norms = self._norms
         pieces: tuple[set[tuple[int, ...]], ...] = (set(), set(), set())
         for start, end, kind in kept:
-            pieces[kind].add(tuple(token.norm for token in self.doc[start:end]))
+            pieces[kind].add(tuple(norms[start:end]))
         return len(pieces[0]), len(pieces[1]), len(pieces[2])
 
     def people_lists(self, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
