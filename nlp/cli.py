@@ -22,8 +22,8 @@ EXIT_USAGE = 2
 BATCH_SIZE = 256
 
 
-class InputError(ValueError):
-    """A bad input line; the message starts with its line number."""
+class InputError(realtext.DataError):
+    """A bad input line or file; the message names the line or file."""
 
 
 @dataclass(frozen=True)
@@ -38,15 +38,7 @@ class Record:
 
 def read_records(lines: Iterable[str], *, with_themes: bool = False) -> Iterator[Record]:
     """Parse JSON lines lazily, skipping blank lines; raise InputError naming the line number."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"line {number}: not valid JSON ({exc})") from None
-        if not isinstance(obj, dict):
-            raise InputError(f"line {number}: expected a JSON object, got {type(obj).__name__}")
+    for number, obj in realtext.json_objects(lines):
         if "text" not in obj:
             raise InputError(f"line {number}: missing 'text'")
         if not isinstance(obj["text"], str):
@@ -210,7 +202,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     except CodebookError as exc:
         print(f"error: invalid codebook: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except InputError as exc:
+    except realtext.DataError as exc:  # InputError too
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     return 0

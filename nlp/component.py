@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, NamedTuple, get_type_hints
 
 import srsly
-from spacy.attrs import NORM
+from numpy import flatnonzero
+from spacy.attrs import NORM, SENT_START
 from spacy.language import Language
 from spacy.lookups import Lookups, Table, load_lookups
 from spacy.matcher import Matcher, PhraseMatcher
@@ -361,8 +362,11 @@ class ThemeTagger:
         if not needed:
             return
         context_theme = self._context_theme
+        themes = {index for _, index in needed}
         for match_id, start, end in self._context(doc):
             index = context_theme[match_id]
+            if index not in themes:
+                continue
             key = (bisect_right(starts, start) - 1, index)
             if key not in needed or view.in_name(start, end):
                 continue
@@ -646,7 +650,8 @@ class _TokenView:
         """Token indices where sentences start (the whole doc is one sentence without a sentencizer)."""
         if not self.annotated:
             return [0]
-        return [sent.start for sent in self.doc.sents]
+        flags = self.doc.to_array(SENT_START)
+        return [0, *(flatnonzero(flags[1:] == 1) + 1).tolist()]
 
     def trim(self, start: int, end: int) -> tuple[int, int]:
         """A sentence's token range without the whitespace (a line break) at its ends."""

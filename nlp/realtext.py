@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,23 +38,34 @@ def texts_path() -> Path:
     return next((path for path in candidates if path.exists()), candidates[0])
 
 
-def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
-    """The JSON objects of a JSON-lines file (blank lines skipped); DataError names the file and line."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror}") from None
-    rows = []
+def json_objects(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank JSON-lines line; DataError "line N: …" for bad JSON or a non-object."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise DataError(f"{path}, line {number}: not valid JSON ({exc})") from None
-        if not isinstance(row, dict) or "id" not in row:
-            raise DataError(f"{path}, line {number}: expected a JSON object with an 'id'")
-        rows.append(row)
+            raise DataError(f"line {number}: not valid JSON ({exc})") from None
+        if not isinstance(row, dict):
+            raise DataError(f"line {number}: expected a JSON object, got {type(row).__name__}")
+        yield number, row
+
+
+def read_jsonl(path: Path | str) -> list[dict[str, Any]]:
+    """The JSON objects (each with an 'id') of a JSON-lines file; DataError names the file and line."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from None
+    rows = []
+    try:
+        for number, row in json_objects(lines):
+            if "id" not in row:
+                raise DataError(f"line {number}: expected a JSON object with an 'id'")
+            rows.append(row)
+    except DataError as exc:
+        raise DataError(f"{path}, {exc}") from None
     return rows
 
 
