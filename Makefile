@@ -8,7 +8,7 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 export FLASK_SKIP_DOTENV := 1
 
-.PHONY: run test bench lint install assets system clean services
+.PHONY: run test bench evaluate lint install assets system clean services
 
 $(BIN)/activate:
 	$(PY) -m venv $(VENV)
@@ -51,6 +51,11 @@ test: install assets system services
 
 bench: install assets
 	$(BIN)/python -m bench
+
+# Tagging quality: the real set's test and tune parts, our own sets, the two codings' kappa, themes per answer
+# against length; the real passages are read from ../shared/realtext (or PLEDGE_REALTEXT).
+evaluate: install
+	$(BIN)/python -m nlp evaluate --suite
 
 lint: install
 	$(BIN)/ruff check .

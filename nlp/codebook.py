@@ -8,7 +8,13 @@ Matching semantics (implemented by ``nlp.component.ThemeTagger``):
   ``{"IN": [...]}``), each required or ``"OP": "?"``, are expanded into phrases (fast); any other pattern runs
   a Matcher around its most selective literal token. ``NORM`` is the lower-cased lemma.
 - ``exclude`` phrases veto the theme's matches that overlap them ("board" is governance, but not inside
-  "integrated care board"); they do not affect other themes.
+  "integrated care board", nor in "the Board noted"); they do not affect other themes.
+- ``weak`` phrases name the theme's subject but need company, ``context`` phrases are that company (never
+  evidence alone): a sentence carries the theme with one strong phrase or pattern (a *proposed* code), or with a
+  weak phrase and another weak or context phrase (a *possible* code). A weak or context phrase inside an
+  organisation's name ("… ICB", "Cultural Inclusion Network") does not count.
+- The codebook's ``people`` are nouns for the people a service serves or employs: any theme's match inside a list
+  of three or more of them ("patients, service users, carers and families") does not count.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ class Theme:
     # Patterns hold dicts, which are unhashable; keep them out of the hash so Theme stays hashable.
     patterns: tuple[Pattern, ...] = field(default=(), hash=False)
     exclude: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form of the theme."""
@@ -52,6 +60,8 @@ class Theme:
             "phrases": list(self.phrases),
             "patterns": [list(p) for p in self.patterns],
             "exclude": list(self.exclude),
+            "weak": list(self.weak),
+            "context": list(self.context),
         }
 
 
@@ -63,6 +73,7 @@ class Codebook:
     version: int
     name: str
     themes: tuple[Theme, ...]
+    people: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form of the codebook."""
@@ -70,6 +81,7 @@ class Codebook:
             "key": self.key,
             "version": self.version,
             "name": self.name,
+            "people": list(self.people),
             "themes": [t.to_dict() for t in self.themes],
         }
 
@@ -108,7 +120,8 @@ class Codebook:
             raise CodebookError("codebook 'themes' must be a non-empty list")
         themes = tuple(_theme_from_dict(raw, i) for i, raw in enumerate(raw_themes, start=1))
         _check_unique(themes)
-        return cls(key=str(data["key"]), version=version, name=str(data["name"]), themes=themes)
+        people = _strings(data.get("people", []), "codebook", "people")
+        return cls(key=str(data["key"]), version=version, name=str(data["name"]), themes=themes, people=people)
 
 
 def load_codebook(path: str | Path | None = None) -> Codebook:
@@ -143,13 +156,15 @@ def _theme_from_dict(raw: Any, position: int) -> Theme:
         raise CodebookError(f"{label}: 'description' must be a string")
     phrases = _strings(raw.get("phrases", []), label, "phrases")
     exclude = _strings(raw.get("exclude", []), label, "exclude")
+    weak = _strings(raw.get("weak", []), label, "weak")
+    context = _strings(raw.get("context", []), label, "context")
     patterns = raw.get("patterns", [])
     if not isinstance(patterns, list):
         raise CodebookError(f"{label}: 'patterns' must be a list of spaCy Matcher patterns")
     for i, pattern in enumerate(patterns, start=1):
         _check_pattern(pattern, f"{label}, pattern #{i}")
-    if not phrases and not patterns:
-        raise CodebookError(f"{label} has no phrases and no patterns, so it can never match")
+    if not phrases and not patterns and not weak:
+        raise CodebookError(f"{label} has no phrases, no patterns and no weak phrases, so it can never match")
     return Theme(
         key=key,
         name=name.strip(),
@@ -157,6 +172,8 @@ def _theme_from_dict(raw: Any, position: int) -> Theme:
         phrases=phrases,
         patterns=tuple(patterns),
         exclude=exclude,
+        weak=weak,
+        context=context,
     )
 
 

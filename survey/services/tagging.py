@@ -20,7 +20,7 @@ from sqlalchemy import func, select, tuple_, update
 from survey import jobs
 from survey.extensions import db
 from survey.models import Answer, Job, Response, Round
-from survey.models.states import CodeSource, TaggingState
+from survey.models.states import CodeLevel, CodeSource, TaggingState
 from survey.services import codebooks, codes
 from survey.services import jobs as lifecycle
 from survey.services.jobs import JobKind
@@ -48,7 +48,8 @@ def _pipelines() -> ModuleType:
 def code_rows(
     answers: Sequence[Any], tagged: Iterable[Tagged], codebook_version_id: int, theme_ids: dict[str, int]
 ) -> list[dict[str, Any]]:
-    """One code row per answer (rows with id and revision) and theme its tagging found, spans as [start, end]."""
+    """One code row per answer (rows with id and revision) and theme its tagging found: spans are the sentences
+    that carry the theme, as [start, end], with the theme's score (confidence) and level."""
     rows: list[dict[str, Any]] = []
     for answer, found in zip(answers, tagged, strict=True):
         spans: dict[str, list[list[int]]] = {key: [] for key in found.themes}
@@ -63,6 +64,8 @@ def code_rows(
                     "codebook_version_id": codebook_version_id,
                     "spans": spans[key],
                     "answer_revision": answer.revision,
+                    "confidence": found.scores.get(key),
+                    "level": CodeLevel(found.levels.get(key, CodeLevel.PROPOSED)).value,
                 }
             )
     return rows

@@ -31,17 +31,25 @@ def test_lead_reviews_a_coded_report_and_retags_the_round(page, browser_factory,
     axe(page)
 
     follow(page, rnd.name)
+    # The round page counts the codes per theme at each level of evidence.
+    levels = page.locator("table", has=page.get_by_text("Possible (weak evidence)"))
+    assert levels.locator("tr", has_text="Investment in the VCSE sector").locator("td").all_inner_texts() == ["0", "1"]
     axe(page)
     follow(page, "Fenbridge NHS Foundation Trust")
     assert page.get_by_role("heading", level=1).inner_text() == "Fenbridge NHS Foundation Trust"
-    # Each highlighted piece of evidence is followed by its theme's number in the answer's list of themes.
-    card = page.locator(".nhsuk-card", has=page.locator("mark", has_text="carers"))
+    # Each evidence sentence is followed by its themes' numbers in the answer's list of themes.
+    card = page.locator(".nhsuk-card", has=page.locator("mark", has_text="unpaid carers"))
     numbered = {
         item.locator(".nhsuk-tag").inner_text(): item.locator(".app-theme-ref").inner_text()
         for item in card.locator(".app-theme-item").all()
     }
-    carers = card.locator("mark", has_text=re.compile("^carers$"))
-    assert carers.locator("xpath=following-sibling::sup[1]").inner_text() == numbered["Carers and families"]
+    strong = card.locator("mark.app-evidence--proposed", has_text=re.compile("^We co-produced the plan"))
+    refs = strong.locator("xpath=following-sibling::sup[1]").inner_text().split(",")
+    assert numbered["Carers and families"] in refs
+    # Weak evidence is marked differently: a dashed underline, not a highlight.
+    weak = card.locator("mark.app-evidence--possible", has_text="Local charities received funding")
+    assert weak.evaluate("m => getComputedStyle(m).textDecorationStyle") == "dashed"
+    assert card.get_by_role("heading", name="Possible themes (weak evidence)").is_visible()
     axe(page)
 
     page.go_back()

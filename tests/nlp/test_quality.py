@@ -1,4 +1,5 @@
-"""Tagging quality on the held-out test passages (the codebook was tuned on the dev passages only)."""
+"""Tagging quality on our own held-out test passages (written by us, in the codebook's words). The real-language
+figures, which are the goal, are asserted in test_realtext.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from spacy.language import Language
 from nlp import Codebook, evaluate, tag_texts
 
 DATA = Path(__file__).resolve().parents[1] / "data"
-MICRO_F1_FLOOR = 0.825  # reached 0.828 on the test part; the requirement is >= 0.75
+# Reached 0.828 with single words as evidence; since evidence is decided per sentence and generic words need
+# company (which real text needs: precision there rose from 0.52 to 0.81), our own texts score 0.78. The
+# requirement on this set is >= 0.75.
+MICRO_F1_FLOOR = 0.75
 THEME_F1_FLOOR = 0.5  # for every theme with at least 5 test examples
 MIN_EXAMPLES = 5
 

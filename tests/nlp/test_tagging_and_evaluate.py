@@ -10,7 +10,7 @@ from nlp import Tagged, TaggedSpan, evaluate, tag_texts
 
 def test_tag_texts_offsets_index_the_original_text(pipeline: Language) -> None:
     texts = [
-        "  Leading spaces, then carers\tand CAMHS.\n\nA new paragraph about the ICB.",
+        "  Leading spaces, then unpaid carers\tand CAMHS.\n\nA new paragraph about the ICB and joint working.",
         "Nothing to report.",
         "Ünïcode café: restraint—and seclusion—fell.",
     ]
@@ -21,13 +21,17 @@ def test_tag_texts_offsets_index_the_original_text(pipeline: Language) -> None:
         for span in tagged.spans:
             assert isinstance(span, TaggedSpan)
             assert text[span.start : span.end] == span.text
-    assert results[1] == Tagged(themes=(), spans=())
+    assert results[1] == Tagged(themes=(), spans=(), scores={}, levels={})
     assert results[0].themes == ("system_partnerships", "children_young_people", "carers_families")
-    assert [s.text for s in results[2].spans] == ["restraint", "seclusion"]
+    assert [s.text for s in results[0].spans if s.theme == "system_partnerships"] == [
+        "A new paragraph about the ICB and joint working."
+    ]
+    assert [m.text for m in results[2].mentions] == ["restraint", "seclusion"]
+    assert [s.text for s in results[2].spans] == ["Ünïcode café: restraint—and seclusion—fell."]
 
 
 def test_tag_texts_keeps_order_for_many_texts(pipeline: Language) -> None:
-    texts = ["carers" if i % 2 else "nothing" for i in range(600)]
+    texts = ["unpaid carers" if i % 2 else "nothing" for i in range(600)]
     results = list(tag_texts(pipeline, texts, batch_size=64))
     assert [bool(r.themes) for r in results] == [bool(i % 2) for i in range(600)]
 

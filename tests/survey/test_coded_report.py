@@ -34,9 +34,10 @@ def test_segments_number_their_themes_in_the_answers_order():
     ]
 
 
-# Commitment 3's actions in the submitted report: evidence of carers and of the VCSE sector.
+# Commitment 3's actions in the submitted report: strong evidence of carers and of community partnership in one
+# sentence, and weak evidence of the VCSE sector in another.
 CARERS = {
-    "commitment-3": {"actions": "We co-produced the crisis pathway with carers and Black-led VCSE organisations."}
+    "commitment-3": {"actions": "We co-produced the plan with unpaid carers. Local charities received funding from us."}
 }
 
 
@@ -49,12 +50,21 @@ def test_submitted_answers_show_their_themes_to_the_lead(client, browser_factory
     assert page.status_code == 200
     text = html.unescape(page.text)
     assert "Northmoor NHS Trust" in text
-    assert "Carers and families" in text and "Investment in the VCSE sector" in text
-    # The evidence is followed by the theme's number in the answer's list, and its name for screen readers.
-    evidence = text.index("<mark>carers</mark>")
+    # Proposed and possible themes are listed apart, under headings that say so (not colour alone).
+    proposed = text.index("Proposed themes (strong evidence)")
+    possible = text.index("Possible themes (weak evidence)")
+    assert proposed < text.index("Carers and families") < possible < text.index("Investment in the VCSE sector")
+    # The evidence is the sentence, followed by the theme's number in the answer's list, and for screen readers
+    # its level and theme names.
+    sentence = "We co-produced the plan with unpaid carers."
+    evidence = text.index(f'<mark class="app-evidence app-evidence--proposed">{sentence}</mark>')
     answer = text[text.rindex("nhsuk-card__content", 0, evidence) : evidence]  # the card of that answer
     listed = re.findall(r'app-theme-ref">(\d+)</span> <strong class="nhsuk-tag[^"]*">([^<]+)</strong>', answer)
-    number = dict((name, n) for n, name in listed)["Carers and families"]
-    assert f'<mark>carers</mark><sup class="app-mark-ref" aria-hidden="true">{number}</sup>' in text
-    assert "(evidence for Carers and families)" in text
+    numbers = {name: n for n, name in listed}
+    refs = ",".join(sorted((numbers["Community partnership and co-production"], numbers["Carers and families"])))
+    assert f'{sentence}</mark><sup class="app-mark-ref" aria-hidden="true">{refs}</sup>' in text
+    assert "(proposed evidence for Community partnership and co-production; Carers and families)" in text
+    funding = "Local charities received funding from us."
+    assert f'<mark class="app-evidence app-evidence--possible">{funding}</mark>' in text
+    assert "(possible evidence for Investment in the VCSE sector)" in text
     assert "Waiting to be tagged" not in text

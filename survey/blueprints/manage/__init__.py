@@ -27,7 +27,8 @@ def index() -> str:
 @bp.get("/rounds/<int:round_id>")
 @require_role("lead")
 def round_detail(round_id: int) -> str:
-    """A round's tagging state: answers tagged, pending and failed, the codebook, the latest re-tag."""
+    """A round's tagging state: answers tagged, pending and failed, codes per theme and level, the codebook, the
+    latest re-tag."""
     rnd = db.get_or_404(Round, round_id)
     return render_template(
         "manage/round.html",
@@ -37,6 +38,7 @@ def round_detail(round_id: int) -> str:
         form=RetagForm(),
         job=tagging.latest_job("round", rnd.id),
         responses=rounds.responses_of(rnd.id),
+        levels=coded.level_counts(rnd.id),
     )
 
 
