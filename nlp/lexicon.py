@@ -46,11 +46,16 @@ def lemma(word: str) -> str:
 
 def lemmas(text: str) -> list[str]:
     """The lower-cased lemmas of a text's words, in order."""
+    return [found for found, _, _ in lemma_spans(text)]
+
+
+def lemma_spans(text: str) -> list[tuple[str, int, int]]:
+    """Each word's lower-cased lemma with its start and end offsets in the text."""
     table = lemma_table()
     out = []
     for match in _WORD.finditer(text):
         lowered = match.group().lower().replace("’", "'")
-        out.append(table.get(lowered, lowered).lower())
+        out.append((table.get(lowered, lowered).lower(), match.start(), match.end()))
     return out
 
 

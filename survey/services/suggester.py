@@ -115,6 +115,11 @@ class Readiness:
         """More reviewed answers carrying this theme needed before it can be suggested."""
         return max(MIN_POSITIVES - self.positives.get(theme_key, 0), 0)
 
+    @property
+    def themes_short(self) -> list[tuple[str, int]]:
+        """The themes that cannot be suggested yet, each with how many more reviewed examples it needs."""
+        return [(key, self.examples_needed(key)) for key in self.positives if self.examples_needed(key)]
+
 
 def readiness(pledge_id: int, examples: Sequence[Example] | None = None) -> Readiness:
     """How many reviewed answers the pledge has, from how many organisations, and each theme's positive examples."""
@@ -217,3 +222,46 @@ TRAIN = lifecycle.register(
 def latest_job(pledge_id: int) -> Job | None:
     """The most recently launched training job of a pledge."""
     return lifecycle.latest_job((TRAIN,), "pledge", pledge_id)
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What the lead's suggester panel shows: readiness, the latest job and version, every version, the names of
+    the themes and how many suggestions await review."""
+
+    readiness: Readiness
+    job: Job | None
+    model: ClassifierModel | None
+    versions: list[ClassifierModel]
+    theme_names: dict[str, str]
+    suggestions: int
+    min_positives: int = MIN_POSITIVES
+
+
+def panel(pledge_id: int) -> Panel:
+    """The suggester's state for the lead's page."""
+    version = codebooks.current_version(pledge_id)
+    names = {theme.key: theme.name for theme in version.themes} if version is not None else {}
+    versions = models(pledge_id)
+    return Panel(
+        readiness=readiness(pledge_id),
+        job=latest_job(pledge_id),
+        model=versions[0] if versions else None,
+        versions=versions,
+        theme_names=names,
+        suggestions=suggestion_count(pledge_id),
+    )
+
+
+def shortfall(ready: Readiness) -> str:
+    """Why the suggester cannot be trained yet, in a sentence ("" when it can)."""
+    if ready.answers_needed:
+        return (
+            f"{ready.answers_needed} more reviewed answers are needed before the suggester can be trained "
+            f"({ready.reviewed} of {MIN_REVIEWED})."
+        )
+    if ready.organisations < 2:
+        return "Reviewed answers from at least two organisations are needed: one is held out to measure the model."
+    if not ready.learnable:
+        return f"No theme has {MIN_POSITIVES} reviewed answers yet: the suggester learns a theme from that many."
+    return ""
