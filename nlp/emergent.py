@@ -1,12 +1,12 @@
 """Emergent themes: phrases a round's answers use often, that no theme of the codebook covers, ranked by how much
 more often the round uses them than the other rounds.
 
-Phrases are n-grams of lemmas (one to three words; not starting or ending with a stop word: spaCy's noun chunks need
-a parser the blank pipeline lacks), counted once per answer. A phrase is covered when a theme's phrase (or a literal
-word of its patterns) lies within it, or it lies within one. The ranking is the weighted log-odds ratio with an
-informative Dirichlet prior (Monroe, Colaresi and Quinn 2008): the round's counts against the other rounds', the
-prior from all of them together, as a z-score, so a phrase common everywhere ranks low and one seen in two answers
-does not top the list by chance.
+Phrases are n-grams of lemmas (runs of one to three words without a stop word: spaCy's noun chunks need a parser
+the blank pipeline lacks), counted once per answer; of a longer and a shorter phrase as frequent, the longer. A
+phrase is covered when a theme's phrase (or a literal word of its patterns) lies within it, or it lies within one.
+The ranking is the weighted log-odds ratio with an informative Dirichlet prior (Monroe, Colaresi and Quinn 2008):
+the round's counts against the other rounds', the prior from all of them together, as a z-score, so a phrase common
+everywhere ranks low and one seen in two answers does not top the list by chance.
 """
 
 from __future__ import annotations
@@ -52,19 +52,17 @@ class Phrase:
 
 
 def _grams(words: Sequence[tuple[str, int, int]], stop: frozenset[str]) -> dict[Gram, tuple[int, int]]:
-    """The text's candidate n-grams, each with the character span of its first occurrence."""
+    """The text's candidate n-grams (runs of up to `MAX_WORDS` words, none a stop word), each with the character
+    span of its first occurrence."""
     found: dict[Gram, tuple[int, int]] = {}
-    for i, (first, start, _) in enumerate(words):
-        if first in stop or len(first) < 3:
-            continue
-        for n in range(1, MAX_WORDS + 1):
-            if i + n > len(words):
+    for i, (_, start, _) in enumerate(words):
+        for n in range(MAX_WORDS):
+            if i + n >= len(words):
                 break
-            last, _, end = words[i + n - 1]
-            if last in stop or len(last) < 3:
-                continue
-            gram = tuple(w for w, _, _ in words[i : i + n])
-            found.setdefault(gram, (start, end))
+            word, _, end = words[i + n]
+            if word in stop or len(word) < 3:
+                break
+            found.setdefault(tuple(w for w, _, _ in words[i : i + n + 1]), (start, end))
     return found
 
 
@@ -105,9 +103,11 @@ def _counts(texts: Iterable[str], stop: frozenset[str]) -> Counter[Gram]:
     return counts
 
 
-def log_odds(here: Counter[Gram], elsewhere: Counter[Gram], prior_weight: float = PRIOR_WEIGHT) -> dict[Gram, float]:
+def log_odds(
+    here: Mapping[Gram, int], elsewhere: Mapping[Gram, int], prior_weight: float = PRIOR_WEIGHT
+) -> dict[Gram, float]:
     """The z-score of each n-gram's log-odds ratio, here against elsewhere, with an informative Dirichlet prior."""
-    total = here + elsewhere
+    total = Counter(here) + Counter(elsewhere)
     size = sum(total.values()) or 1
     n_here, n_else = sum(here.values()), sum(elsewhere.values())
     scores = {}
@@ -140,7 +140,7 @@ def emergent_phrases(
     scores = log_odds(here, elsewhere)
     known = covered(themes)
     chosen: list[Gram] = []
-    for gram in sorted(scores, key=lambda g: (-scores[g], -here[g], g)):
+    for gram in sorted(scores, key=lambda g: (-scores[g], -here[g], -len(g), g)):
         if here[gram] < min_answers or _is_covered(gram, known):
             continue
         # One phrase per idea: "somali" and "somali forum" would fill the list with the same answers.
