@@ -9,6 +9,7 @@ then trains on everything; models are stored with skops, which loads only the ty
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from sklearn.model_selection import GroupShuffleSplit
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
+from threadpoolctl import threadpool_limits
 
 from .evaluate import Report, evaluate
 from .lexicon import content_lemmas
@@ -29,7 +31,7 @@ MIN_POSITIVES = 10  # reviewed answers carrying a theme before the suggester may
 THRESHOLD = 0.5  # a calibrated probability at least this is a suggestion
 STRONG = 0.8  # ... and at least this a strong one (level "proposed" rather than "possible")
 HELD_OUT = 0.25  # share of organisations held out to measure the model against the rules
-MAX_FEATURES = 60_000
+MAX_FEATURES = 30_000
 
 
 class TooFewExamples(ValueError):
@@ -63,7 +65,8 @@ class Suggester:
         """Each text's calibrated probability of each theme the model knows."""
         if not texts:
             return []
-        scores = np.asarray(self.pipeline.predict_proba(list(texts)))
+        with threadpool_limits(1):
+            scores = np.asarray(self.pipeline.predict_proba(list(texts)))
         return [dict(zip(self.themes, map(float, row), strict=True)) for row in scores]
 
     def suggest(self, texts: Sequence[str], threshold: float = THRESHOLD) -> list[dict[str, float]]:
@@ -94,7 +97,12 @@ def train(texts: Sequence[str], labels: Sequence[set[str]], theme_keys: Sequence
         raise TooFewExamples(f"no theme has {MIN_POSITIVES} reviewed examples yet")
     matrix = np.array([[key in found for key in themes] for found in labels], dtype=int)
     pipeline = _pipeline()
-    pipeline.fit(list(texts), matrix)
+    # One thread: BLAS threads spin against each other, and against the other workers, on a busy machine (the
+    # calibration's optimiser took four times as long); a worker parallelises by processes instead.
+    with threadpool_limits(1):
+        pipeline.fit(list(texts), matrix)
+    # The words min_df and max_features dropped, kept only for introspection: most of a stored model's bytes.
+    pipeline.named_steps["tfidf"].stop_words_ = None
     return Suggester(pipeline, themes)
 
 
@@ -155,8 +163,10 @@ TRUSTED = [
 
 
 def dumps(suggester: Suggester) -> bytes:
-    """The model as skops bytes."""
-    return sio.dumps({"pipeline": suggester.pipeline, "themes": list(suggester.themes)})
+    """The model as skops bytes, deflated (skops writes each vocabulary entry as a JSON object: a sixth the size)."""
+    return sio.dumps(
+        {"pipeline": suggester.pipeline, "themes": list(suggester.themes)}, compression=zipfile.ZIP_DEFLATED
+    )
 
 
 def loads(data: bytes) -> Suggester:
