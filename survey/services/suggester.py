@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import exists, func, select
 
 from survey.extensions import db
-from survey.models import Answer, AnswerReview, ClassifierModel, Code, Job, Response, Round
+from survey.models import Answer, AnswerReview, ClassifierModel, Code, CodebookVersion, Job, Response, Round
 from survey.models.states import CodeLevel, CodeSource, CodeStatus, TaggingState
 from survey.services import codebooks
 from survey.services import jobs as lifecycle
@@ -121,10 +121,16 @@ class Readiness:
         return [(key, self.examples_needed(key)) for key in self.positives if self.examples_needed(key)]
 
 
+def theme_keys(pledge_id: int) -> list[str]:
+    """The keys of the themes of the pledge's current codebook version, in the codebook's order."""
+    version = db.session.get(CodebookVersion, codebooks.current_version_id(pledge_id))
+    return [theme.key for theme in version.themes] if version is not None else []
+
+
 def readiness(pledge_id: int, examples: Sequence[Example] | None = None) -> Readiness:
     """How many reviewed answers the pledge has, from how many organisations, and each theme's positive examples."""
     examples = reviewed_examples(pledge_id) if examples is None else examples
-    keys = list(codebooks.theme_ids(codebooks.current_version_id(pledge_id)))
+    keys = theme_keys(pledge_id)
     return Readiness(
         reviewed=len(examples),
         organisations=len({e.organisation_id for e in examples}),

@@ -102,7 +102,7 @@ def train_model(job_id: int | None, pledge_id: int) -> ClassifierModel:
             f"organisation(s) so far"
         )
     version_id = codebooks.current_version_id(pledge_id)
-    keys = list(codebooks.theme_ids(version_id))
+    keys = data.theme_keys(pledge_id)
     started = time.perf_counter()
     result = suggest.holdout(
         [e.text for e in examples],
