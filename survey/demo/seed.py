@@ -179,6 +179,8 @@ def seed_demo(base_url: str) -> dict[str, Any]:
         current = rnd
     db.session.commit()
     _tag_pending()
+    logins = _staff()
+    _review_and_train(pledge)
     assert current is not None
     links = []
     rows = db.session.execute(
@@ -200,7 +202,7 @@ def seed_demo(base_url: str) -> dict[str, Any]:
                 }
             )
     db.session.commit()
-    return {"base_url": base_url, "round": current.name, "respondent_links": links, "staff_logins": _staff()}
+    return {"base_url": base_url, "round": current.name, "respondent_links": links, "staff_logins": logins}
 
 
 def _seed_codebook(pledge: Pledge) -> None:
@@ -214,6 +216,15 @@ def _tag_pending() -> None:
     from survey.services import tagging
 
     tagging.sweep()
+
+
+def _review_and_train(pledge: Pledge) -> None:
+    """The closed round reviewed by the demo's reviewer, and the suggester trained on it (see `review.py`)."""
+    from survey.demo import review
+
+    review.seed_reviews(pledge)
+    db.session.commit()
+    review.train_suggester(pledge)  # the launch commits
 
 
 DEMO_STAFF = (("lead", "Joy Adebayo", "lead@pledge.example"), ("reviewer", "Sam Patel", "reviewer@pledge.example"))

@@ -14,10 +14,12 @@ from survey.models.rounds import (
     Round,
     SectionState,
 )
+from survey.models.suggester import ClassifierModel
 
 __all__ = [
     "ORGANISATION_KINDS",
     "Answer",
+    "ClassifierModel",
     "AnswerReview",
     "AnswerRevision",
     "AuditEvent",

@@ -1,5 +1,5 @@
-"""The web processes never import spaCy: every page, the respondent's and the lead's, in a fresh process whose
-tagging is queued on Redis (inline tagging, without REDIS_URL, may load it: that process tags)."""
+"""The web processes never import spaCy nor scikit-learn: every page, the respondent's and the staff's, in a fresh
+process whose tagging is queued on Redis (inline tagging, without REDIS_URL, may load it: that process tags)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def test_no_page_imports_spacy(redis_url: str, tmp_path: Path) -> None:
     # The submission queued its tagging and the lead's press queued a re-tag: neither ran in the web process.
     assert found["jobs"] == [["tag", "queued", 1], ["retag", "queued", 1]]
     assert found["spacy_modules"] == []  # "spacy" not in sys.modules, nor any of its submodules
+    assert found["sklearn_modules"] == []  # nor scikit-learn, skops or SciPy: the suggester trains in the worker
 
 
 def test_the_starting_codebook_is_stored_as_shipped_because_the_file_is_already_valid(factory, db) -> None:

@@ -3,7 +3,8 @@
 `python -m tests.survey.web_walk DATABASE_FILE REDIS_URL` (run by test_no_spacy_in_web.py): the app on a new SQLite
 database, with REDIS_URL set so tagging is queued rather than run here; a respondent submits a report through an
 invitation and opens the next round's report, a lead signs in and re-tags the round. The last line printed is JSON:
-the spaCy modules loaded, the routes no request reached, the requests that got an unexpected status, the jobs queued.
+the spaCy (and scikit-learn) modules loaded, the routes no request reached, the requests that got an unexpected
+status, the jobs queued.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from tests.conftest import SECRET, Browser, Factory
 
 LEAD = ("lead@pledge.example", "correct horse battery staple")
 
+
+# The suggester's machine learning, which the web must never load either (its training runs in the worker).
+HEAVY_ML = ("sklearn", "skops", "scipy")
 
 # Routes that end the walk's sessions: only ever requested where the walk means to sign out.
 ENDS_A_SESSION = {"respond.sign_out", "auth.logout"}
@@ -125,7 +129,7 @@ def lead_pages(walk: Walk, round_id: int, response_id: int) -> None:
     pressed = walk.post(f"/manage/rounds/{round_id}/retag", {})
     walk.get(pressed.headers["location"])
     job_id = int(pressed.headers["location"].rstrip("/").rpartition("/")[2])
-    for blueprint in ("manage", "auth"):
+    for blueprint in ("manage", "review", "auth"):
         walk.rest(blueprint, {"round_id": round_id, "response_id": response_id, "job_id": job_id})
     walk.post("/auth/logout", {})
 
@@ -180,6 +184,7 @@ def main(argv: Sequence[str]) -> int:
         json.dumps(
             {
                 "spacy_modules": sorted(name for name in sys.modules if name.partition(".")[0] == "spacy"),
+                "sklearn_modules": sorted(name for name in sys.modules if name.partition(".")[0] in HEAVY_ML),
                 "not_reached": sorted(f"{method} {endpoint}" for endpoint, method in routes - reached),
                 "unexpected": walk.unexpected,
                 "jobs": jobs,
