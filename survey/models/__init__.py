@@ -5,6 +5,7 @@ from survey.models.base import Base, utcnow
 from survey.models.coding import AnswerReview, Code, CodebookVersion, CodeDecision, Theme
 from survey.models.jobs import Job
 from survey.models.pledge import ORGANISATION_KINDS, Commitment, Contact, Organisation, Pledge
+
 from survey.models.rounds import (
     Answer,
     AnswerRevision,
@@ -42,3 +43,5 @@ __all__ = [
     "User",
     "utcnow",
 ]
+
+from survey.models import search  # noqa: E402, F401  (the browse page's indexes, declared beside their queries)
