@@ -5,7 +5,6 @@ from survey.models.base import Base, utcnow
 from survey.models.coding import AnswerReview, Code, CodebookVersion, CodeDecision, Theme
 from survey.models.jobs import Job
 from survey.models.pledge import ORGANISATION_KINDS, Commitment, Contact, Organisation, Pledge
-
 from survey.models.rounds import (
     Answer,
     AnswerRevision,
