@@ -33,7 +33,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from lxml import etree
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, literal_column, select, tuple_
 
 from survey.extensions import db
 from survey.models import Answer, Code, CodebookVersion, Organisation, Response, Round, Theme
@@ -156,11 +156,11 @@ class Case:
 def _cases(rnd: Round, reserved: Sequence[str]) -> list[Case]:
     """The round's organisations with submitted free text, each with the commitments it wrote about."""
     rows = db.session.execute(
-        select(Organisation.id, Organisation.name, func.coalesce(Answer.commitment_number, 0))
+        select(Organisation.id, Organisation.name, _commitment())
         .join(Response, Response.organisation_id == Organisation.id)
         .join(Answer, Answer.response_id == Response.id)
         .where(*answer_filter(rnd.id))
-        .group_by(Organisation.id, Organisation.name, func.coalesce(Answer.commitment_number, 0))
+        .distinct()
         .order_by(Organisation.id)
     ).all()
     by_org: dict[int, tuple[str, list[int]]] = {}
@@ -171,6 +171,11 @@ def _cases(rnd: Round, reserved: Sequence[str]) -> list[Case]:
         Case(org_id, name, guid(rnd.id, "case", org_id), code_name, tuple(sorted(commitments)))
         for (org_id, (name, commitments)), code_name in zip(by_org.items(), names, strict=True)
     ]
+
+
+def _commitment() -> Any:
+    """An answer's commitment, 0 for the questions outside the commitments (a literal: GROUP BY must match)."""
+    return func.coalesce(Answer.commitment_number, literal_column("0"))
 
 
 def answer_filter(round_id: int) -> tuple[Any, ...]:
@@ -219,7 +224,7 @@ class Source:
 def _batches(round_id: int) -> Iterator[list[tuple[Any, ...]]]:
     """The round's free-text answers in (response, commitment, id) order, in keyset batches."""
     key = (0, -1, 0)
-    commitment = func.coalesce(Answer.commitment_number, 0)
+    commitment = _commitment()
     while True:
         rows = db.session.execute(
             select(
