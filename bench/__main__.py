@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "bench.bench_tagging": ["--words", "200000"],
     "bench.bench_retag": ["--answers", "10000"],
     "bench.bench_suggester": ["--answers", "2000"],
+    "bench.bench_review": ["--large", "300", "--export-answers", "10000"],
 }
 TIMEOUT_SECONDS = 3600
 

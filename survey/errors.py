@@ -10,7 +10,15 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 logger = logging.getLogger(__name__)
 
 # Statuses with a page of their own; any other HTTP error uses the generic page with its own description.
-PAGES = {400: "errors/400.html", 403: "errors/403.html", 404: "errors/404.html", 413: "errors/413.html"}
+PAGES = {
+    400: "errors/400.html",
+    401: "errors/401.html",
+    403: "errors/403.html",
+    404: "errors/404.html",
+    409: "errors/409.html",
+    413: "errors/413.html",
+    500: "errors/500.html",
+}
 
 
 def _http_error(error: HTTPException) -> tuple[str, int]:

@@ -20,7 +20,7 @@ def safe_next(target: str | None) -> str:
     """The page to return to after sign-in: a local path only, never another site."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("manage.index")
+    return url_for("review.home")  # the staff home, for the lead and reviewers alike
 
 
 @bp.route("/login", methods=["GET", "POST"])

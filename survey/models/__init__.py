@@ -44,3 +44,5 @@ __all__ = [
     "User",
     "utcnow",
 ]
+
+from survey.models import search  # noqa: E402, F401  (the browse page's indexes, declared beside their queries)

@@ -7,10 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from survey.extensions import db
 from survey.models import Answer, Code, Response, Theme
 from survey.models.states import CodeLevel, CodeSource, CodeStatus
+from survey.questionnaire import Question, Questionnaire, Section
 from survey.services.responses import questionnaire_for
 
 MACHINE_SOURCES = (CodeSource.RULE, CodeSource.MODEL)
@@ -75,13 +77,15 @@ def segments(
     return tuple(p for p in pieces if p.text)
 
 
-def coded_answers(response: Response) -> list[CodedAnswer]:
-    """The response's free-text answers in questionnaire order, with codes that are not rejected."""
-    questionnaire = questionnaire_for(response)
-    answers = {
-        a.field_key: a
-        for a in db.session.scalars(select(Answer).where(Answer.response_id == response.id, Answer.text.is_not(None)))
-    }
+def coded_answers(
+    response: Response, *, questionnaire: Questionnaire | None = None, answers: dict[str, Answer] | None = None
+) -> list[CodedAnswer]:
+    """The response's free-text answers in questionnaire order, with codes that are not rejected (pass the
+    questionnaire and answers when already loaded)."""
+    questionnaire = questionnaire or questionnaire_for(response)
+    if answers is None:
+        answers = {a.field_key: a for a in db.session.scalars(select(Answer).where(Answer.response_id == response.id))}
+    answers = {key: a for key, a in answers.items() if a.text is not None}
     codes: dict[int, list[tuple[Code, str]]] = {}
     rows = db.session.execute(
         select(Code, Theme.name)
@@ -148,3 +152,44 @@ def level_counts(round_id: int) -> list[LevelCount]:
     )
     rows = sorted(db.session.execute(query), key=lambda row: (row[2], row[1]))
     return [LevelCount(name, int(proposed or 0), int(possible or 0)) for _, name, _, proposed, possible in rows]
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    """One question of a report as staff read it: its answer (if any), and for free text its codes."""
+
+    question: Question
+    answer: Answer | None
+    coded: CodedAnswer | None
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """One section of a report, every question in the template's order."""
+
+    section: Section
+    items: tuple[ReportItem, ...]
+
+
+def staff_report(response: Response) -> list[ReportSection]:
+    """Every answer of a report laid out as the questionnaire lays it out, free text with its codes beside it."""
+    questionnaire = questionnaire_for(response)
+    answers = {
+        a.field_key: a
+        for a in db.session.scalars(
+            select(Answer).where(Answer.response_id == response.id).options(selectinload(Answer.updated_by))
+        )
+    }
+    coded = {item.answer.id: item for item in coded_answers(response, questionnaire=questionnaire, answers=answers)}
+    return [
+        ReportSection(
+            section,
+            tuple(
+                ReportItem(
+                    q, answers.get(q.field_key), coded.get(answers[q.field_key].id) if q.field_key in answers else None
+                )
+                for q in section.questions
+            ),
+        )
+        for section in questionnaire.sections
+    ]

@@ -59,7 +59,7 @@ def test_a_post_without_referer_behind_https_signs_in(https_app_url: str, lead: 
             headers={"Cookie": cookie, "Origin": "null", "Sec-Fetch-Site": "same-origin"},
         )
         assert signed_in.status_code == 302, signed_in.text
-        assert signed_in.headers["location"] == "/manage/"
+        assert signed_in.headers["location"] == "/review/"  # the staff home
 
 
 def test_the_csrf_token_is_still_required_behind_https(https_app_url: str, lead: tuple[str, str]) -> None:

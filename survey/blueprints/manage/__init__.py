@@ -57,9 +57,9 @@ def submitted_response_or_403(response_id: int) -> Response:
 @bp.get("/responses/<int:response_id>")
 @require_role("lead", "reviewer")
 def response_detail(response_id: int) -> str:
-    """One organisation's report with the themes coded in each free-text answer and their evidence marked."""
+    """One organisation's whole report as the template lays it out, free text with its themes and evidence marked."""
     response = submitted_response_or_403(response_id)
-    return render_template("manage/response.html", response=response, coded=coded.coded_answers(response))
+    return render_template("manage/response.html", response=response, report=coded.staff_report(response))
 
 
 @bp.post("/rounds/<int:round_id>/retag")

@@ -13,4 +13,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from survey.blueprints.review import emergent  # noqa: E402, F401  (emergent themes)
+from survey.blueprints.review import agreement, browse, emergent, exports, home  # noqa: E402, F401  (views register on bp)

@@ -1,0 +1,31 @@
+"""the review workspace's browse page: full-text search on answers (GIN, PostgreSQL) and a commitment/question index
+
+Revision ID: 0008
+Revises: 0006
+Create Date: 2026-12-04 22:10:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0008"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+FTS = "to_tsvector('english'::regconfig, coalesce(text, ''::text))"
+
+
+def upgrade():
+    with op.batch_alter_table("answers", schema=None) as batch_op:
+        batch_op.create_index("ix_answers_commitment_question", ["commitment_number", "question_key"], unique=False)
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index("ix_answers_text_fts", "answers", [sa.text(FTS)], unique=False, postgresql_using="gin")
+
+
+def downgrade():
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_answers_text_fts", table_name="answers", postgresql_using="gin")
+    with op.batch_alter_table("answers", schema=None) as batch_op:
+        batch_op.drop_index("ix_answers_commitment_question")

@@ -1,0 +1,329 @@
+"""Browse a round's free-text answers: filters, full-text search, counts per facet and keyset pages.
+
+A page costs the same few statements whatever the round's size: one for the page's rows (keyset on the answer id,
+so page 300 is as cheap as page 1), one for their codes, one for every facet's counts (a UNION ALL), one for the
+total. Full-text search is PostgreSQL's (`websearch_to_tsquery` over the GIN index of `survey/models/search.py`);
+SQLite falls back to a case-insensitive LIKE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields, replace
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import aliased
+
+from survey.extensions import db
+from survey.models import Answer, AnswerReview, Code, CodeDecision, Organisation, Response
+from survey.models.search import FTS_CONFIG, answer_document
+from survey.models.states import CodeSource, CodeStatus, ResponseStatus
+
+PAGE_SIZE = 25
+SEARCH_MAX = 200
+
+
+class ReviewStatus(StrEnum):
+    """Where an answer is in review: unreviewed (no reviewer marked it), reviewed (one or more did, and they agree),
+    disputed (two reviewers' decisions on one of its codes differ)."""
+
+    UNREVIEWED = "unreviewed"
+    REVIEWED = "reviewed"
+    DISPUTED = "disputed"
+
+
+class FilterError(ValueError):
+    """A filter value that cannot be used, with a message a person understands."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the list is narrowed to; None (or "") means any."""
+
+    commitment: int | None = None
+    question: str | None = None
+    theme: str | None = None
+    organisation: int | None = None
+    kind: str | None = None
+    status: ReviewStatus | None = None
+    source: CodeSource | None = None
+    q: str = ""
+
+    def without(self, name: str) -> Filters:
+        """These filters with one of them cleared (a facet counts as if its own choice were not made)."""
+        return replace(self, **{name: "" if name == "q" else None})
+
+    def query_args(self) -> dict[str, Any]:
+        """The filters as URL query arguments (only those set)."""
+        return {f.name: str(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) not in (None, "")}
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return bool(self.query_args())
+
+
+def _int(raw: str, label: str) -> int | None:
+    """A positive whole number from the query string, or None when blank."""
+    if not raw:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9:
+        raise FilterError(f"{label} must be a whole number")
+    return int(raw)
+
+
+def _choice(raw: str, allowed: Iterable[str], label: str) -> str | None:
+    """One of the allowed values, or None when blank."""
+    if not raw:
+        return None
+    if raw not in set(allowed):
+        raise FilterError(f"There is no {label} called “{raw[:80]}” in this round: choose one from the list")
+    return raw
+
+
+def parse_cursor(raw: str) -> int | None:
+    """A page key from the query string (an answer id), or None when blank; raises FilterError."""
+    return _int(raw.strip(), "The page link")
+
+
+def parse_filters(args: dict[str, str], *, themes: Iterable[str], questions: Iterable[str]) -> Filters:
+    """Filters from a query string, checked against the round's themes and questions; raises FilterError."""
+    get = {k: (args.get(k) or "").strip() for k in (f.name for f in fields(Filters))}
+    q = get["q"]
+    if len(q) > SEARCH_MAX:
+        raise FilterError(f"Search for {SEARCH_MAX} characters or fewer")
+    if "\x00" in q:
+        raise FilterError("Search words cannot contain a NUL character")
+    commitment = _int(get["commitment"], "Commitment")
+    if commitment is not None and not 1 <= commitment <= 50:
+        raise FilterError("Choose a commitment from the list")
+    from survey.models import ORGANISATION_KINDS
+
+    status = _choice(get["status"], [s.value for s in ReviewStatus], "review status")
+    source = _choice(get["source"], [s.value for s in CodeSource], "code source")
+    return Filters(
+        commitment=commitment,
+        question=_choice(get["question"], questions, "question"),
+        theme=_choice(get["theme"], themes, "theme"),
+        organisation=_int(get["organisation"], "Organisation"),
+        kind=_choice(get["kind"], ORGANISATION_KINDS, "organisation type"),
+        status=ReviewStatus(status) if status else None,
+        source=CodeSource(source) if source else None,
+        q=q,
+    )
+
+
+def _live_code(theme: str | None = None, source: CodeSource | None = None) -> ColumnElement[bool]:
+    """The answer has a code that is not rejected, of this theme or source (its own alias: the facet queries join
+    codes themselves)."""
+    code = aliased(Code)
+    where = [code.answer_id == Answer.id, code.status != CodeStatus.REJECTED]
+    if theme:
+        where.append(code.theme_key == theme)
+    if source:
+        where.append(code.source == source)
+    return select(code.id).where(*where).correlate(Answer).exists()
+
+
+def review_status() -> ColumnElement[str]:
+    """An answer's review status as SQL (see ReviewStatus): disputed first, then reviewed, else unreviewed."""
+    first, second, code = aliased(CodeDecision), aliased(CodeDecision), aliased(Code)
+    disputed = (
+        select(first.id)
+        .join(
+            second,
+            and_(
+                second.code_id == first.code_id,
+                second.reviewer_id > first.reviewer_id,
+                second.decision != first.decision,
+            ),
+        )
+        .join(code, code.id == first.code_id)
+        .where(code.answer_id == Answer.id)
+        .correlate(Answer)
+        .exists()
+    )
+    reviewed = select(AnswerReview.id).where(AnswerReview.answer_id == Answer.id).correlate(Answer).exists()
+    return case(
+        (disputed, literal(ReviewStatus.DISPUTED.value)),
+        (reviewed, literal(ReviewStatus.REVIEWED.value)),
+        else_=literal(ReviewStatus.UNREVIEWED.value),
+    )
+
+
+def _search(q: str) -> ColumnElement[bool]:
+    """Full-text search on PostgreSQL (web-search syntax: words, "phrases", -not, or), LIKE on SQLite."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return answer_document().op("@@")(func.websearch_to_tsquery(FTS_CONFIG, q))
+    escaped = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return func.lower(Answer.text).like(f"%{escaped}%", escape="\\")
+
+
+def _conditions(round_id: int, f: Filters) -> list[ColumnElement[bool]]:
+    """The WHERE clauses for a round's submitted free-text answers under these filters."""
+    where: list[ColumnElement[bool]] = [
+        Response.round_id == round_id,
+        Response.status == ResponseStatus.SUBMITTED,
+        Answer.text.is_not(None),
+        Answer.text != "",
+    ]
+    if f.commitment is not None:
+        where.append(Answer.commitment_number == f.commitment)
+    if f.question:
+        where.append(Answer.question_key == f.question)
+    if f.theme:
+        where.append(_live_code(theme=f.theme))
+    if f.organisation is not None:
+        where.append(Response.organisation_id == f.organisation)
+    if f.kind:
+        where.append(Organisation.kind == f.kind)
+    if f.status:
+        where.append(review_status() == f.status.value)
+    if f.source:
+        where.append(_live_code(source=f.source))
+    if f.q:
+        where.append(_search(f.q))
+    return where
+
+
+def _answers(round_id: int, f: Filters, *columns: Any) -> Select[Any]:
+    """SELECT columns FROM the round's answers (with their response and organisation) under these filters."""
+    return (
+        select(*columns)
+        .select_from(Answer)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Organisation, Organisation.id == Response.organisation_id)
+        .where(*_conditions(round_id, f))
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    """One answer in the list."""
+
+    answer_id: int
+    response_id: int
+    organisation_id: int
+    organisation: str
+    kind: str
+    commitment: int | None
+    question: str
+    text: str
+    status: ReviewStatus
+    codes: tuple[tuple[str, str, str], ...]  # (theme key, source, status), not rejected
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the list, its neighbours' keys, the total and the counts per facet."""
+
+    rows: tuple[Row, ...]
+    total: int
+    organisations: int
+    facets: dict[str, dict[str, int]]
+    next_after: int | None
+    previous_before: int | None
+
+
+FACETS = ("commitment", "question", "theme", "kind", "status", "source")
+
+
+def _facet_counts(round_id: int, f: Filters) -> Select[Any]:
+    """Every facet's counts in one statement: (facet, value, answers), each with its own filter cleared."""
+    text = String(80)
+    parts = [
+        _answers(
+            round_id, f.without("commitment"), literal("commitment"), cast(Answer.commitment_number, text), func.count()
+        ).group_by(Answer.commitment_number),
+        _answers(round_id, f.without("question"), literal("question"), Answer.question_key, func.count()).group_by(
+            Answer.question_key
+        ),
+        _answers(round_id, f.without("kind"), literal("kind"), Organisation.kind, func.count()).group_by(
+            Organisation.kind
+        ),
+    ]
+    status = review_status()
+    parts.append(_answers(round_id, f.without("status"), literal("status"), status, func.count()).group_by(status))
+    for name, column in (("theme", Code.theme_key), ("source", cast(Code.source, text))):
+        parts.append(
+            _answers(round_id, f.without(name), literal(name), column, func.count(distinct(Answer.id)))
+            .join(Code, and_(Code.answer_id == Answer.id, Code.status != CodeStatus.REJECTED))
+            .group_by(column)
+        )
+    return union_all(*parts)
+
+
+def page(round_id: int, f: Filters, *, after: int | None = None, before: int | None = None) -> Page:
+    """One page of answers after (or before) an answer id, with the total and the facets' counts."""
+    stmt = _answers(
+        round_id,
+        f,
+        Answer.id,
+        Answer.response_id,
+        Response.organisation_id,
+        Organisation.name,
+        Organisation.kind,
+        Answer.commitment_number,
+        Answer.question_key,
+        Answer.text,
+        review_status(),
+    )
+    backwards = before is not None and after is None
+    if backwards:
+        stmt = stmt.where(Answer.id < before).order_by(Answer.id.desc())
+    else:
+        stmt = stmt.where(Answer.id > (after or 0)).order_by(Answer.id)
+    found = db.session.execute(stmt.limit(PAGE_SIZE + 1)).all()
+    more = len(found) > PAGE_SIZE
+    found = found[:PAGE_SIZE]
+    if backwards:
+        found.reverse()
+    codes = _codes_of([r[0] for r in found])
+    rows = tuple(
+        Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], ReviewStatus(r[8]), codes.get(r[0], ())) for r in found
+    )
+    total, organisations = db.session.execute(
+        _answers(round_id, f, func.count(), func.count(distinct(Response.organisation_id)))
+    ).one()
+    facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for name, value, count in db.session.execute(_facet_counts(round_id, f)):
+        if value is not None:
+            facets[name][str(value)] = count
+    first, last = (rows[0].answer_id, rows[-1].answer_id) if rows else (None, None)
+    return Page(
+        rows=rows,
+        total=total,
+        organisations=organisations,
+        facets=facets,
+        next_after=last if (backwards or more) else None,
+        previous_before=first if (more if backwards else after is not None) else None,
+    )
+
+
+def _codes_of(answer_ids: list[int]) -> dict[int, tuple[tuple[str, str, str], ...]]:
+    """The live codes of these answers, in one query."""
+    if not answer_ids:
+        return {}
+    out: dict[int, list[tuple[str, str, str]]] = {}
+    rows = db.session.execute(
+        select(Code.answer_id, Code.theme_key, Code.source, Code.status)
+        .where(Code.answer_id.in_(answer_ids), Code.status != CodeStatus.REJECTED)
+        .order_by(Code.answer_id, Code.theme_key)
+    )
+    for answer_id, key, source, status in rows:
+        out.setdefault(answer_id, []).append((key, str(source), str(status)))
+    return {k: tuple(v) for k, v in out.items()}
