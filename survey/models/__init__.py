@@ -5,6 +5,7 @@ from survey.models.base import Base, utcnow
 from survey.models.coding import AnswerReview, Code, CodebookVersion, CodeDecision, Theme
 from survey.models.jobs import Job
 from survey.models.pledge import ORGANISATION_KINDS, Commitment, Contact, Organisation, Pledge
+from survey.models.review import DoubleCoding
 from survey.models.rounds import (
     Answer,
     AnswerRevision,
@@ -27,6 +28,7 @@ __all__ = [
     "CodebookVersion",
     "Commitment",
     "Contact",
+    "DoubleCoding",
     "Invitation",
     "Job",
     "Organisation",

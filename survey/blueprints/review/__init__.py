@@ -11,3 +11,6 @@ def init_app(app: Flask) -> None:
     """Register the blueprint with the views of every module of this package."""
     # Importing a module adds its views to `bp`; each concern (browse, answer, codebook, agreement, exports) is one.
     app.register_blueprint(bp)
+
+
+from survey.blueprints.review import answer, bulk  # noqa: E402, F401  (their views register on bp)

@@ -1,0 +1,44 @@
+"""Forms of the review workspace: a decision on a code, a new code from a quoted passage, bulk decisions."""
+
+from __future__ import annotations
+
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from forms.base import Form, RevisionField, strip
+from survey.models.states import Decision
+from survey.validate import clean_text
+
+DECISIONS = [SelectChoice(Decision.ACCEPTED.value, "Accept"), SelectChoice(Decision.REJECTED.value, "Reject")]
+
+
+class DecisionForm(Form):
+    """Accept or reject one code, naming the review version the reviewer saw (the optimistic check)."""
+
+    decision = RadioField("Decision", choices=DECISIONS, validators=[InputRequired("Choose accept or reject")])
+    seen = RevisionField()
+
+
+class AddCodeForm(Form):
+    """Code a passage: a theme and the passage quoted (a selection fills start and end with JavaScript)."""
+
+    theme = SelectField("Theme", validators=[InputRequired("Choose a theme")], choices=[])
+    quote = TextAreaField(
+        "Passage",
+        validators=[DataRequired("Enter the passage to code, copied from the answer"), Length(max=5000)],
+        filters=[clean_text, strip],
+    )
+    start = IntegerField(validators=[Optional(), NumberRange(min=0, max=10_000_000)])
+    end = IntegerField(validators=[Optional(), NumberRange(min=0, max=10_000_000)])
+
+
+class ActionForm(Form):
+    """A button that only needs a CSRF token: mark reviewed, undo."""
+
+
+class BulkForm(Form):
+    """Confirm a bulk decision: the decision and the fingerprint of the codes the preview counted."""
+
+    decision = RadioField("Decision", choices=DECISIONS, validators=[InputRequired("Choose accept or reject")])
+    fingerprint = HiddenField(validators=[DataRequired(), Length(max=64)])
