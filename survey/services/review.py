@@ -18,6 +18,8 @@ from survey.models import Answer, AnswerReview, Code, CodeDecision, Response, Th
 from survey.models.review import DoubleCoding
 from survey.models.states import CodeLevel, CodeSource, CodeStatus, Decision, ResponseStatus, TaggingState
 from survey.services import audit, codebooks
+from survey.services.coded import segments
+from survey.services.responses import questionnaire_for
 
 
 class ReviewError(ValueError):
@@ -120,6 +122,7 @@ class AnswerPage:
 
     answer: Answer
     response: Response
+    question: str
     codes: tuple[CodeView, ...]
     themes: tuple[Theme, ...]  # the codebook version's themes, to add a code
     reviewed: bool
@@ -155,6 +158,14 @@ def version_of(answer: Answer) -> int:
     return found or codebooks.current_version_id(answer.response.round.pledge_id)
 
 
+def question_label(answer: Answer) -> str:
+    """The question an answer answers, as the report's questionnaire words it (its key when unknown)."""
+    question = questionnaire_for(answer.response, first_report=True).question(answer.field_key) or questionnaire_for(
+        answer.response, first_report=False
+    ).question(answer.field_key)
+    return question.label if question else answer.question_key
+
+
 def themes_of(version_id: int) -> tuple[Theme, ...]:
     """A codebook version's themes in order (to add a code with)."""
     query = select(Theme).where(Theme.codebook_version_id == version_id).order_by(Theme.position)
@@ -163,8 +174,6 @@ def themes_of(version_id: int) -> tuple[Theme, ...]:
 
 def answer_page(answer: Answer, reviewer_id: int, context: Context) -> AnswerPage:
     """The review page of one answer for one reviewer, in a list."""
-    from survey.services.coded import segments
-
     blind = _double_coding(answer.id, reviewer_id) is not None
     rows = db.session.execute(
         select(Code, Theme.name, CodeDecision.decision)
@@ -186,6 +195,7 @@ def answer_page(answer: Answer, reviewer_id: int, context: Context) -> AnswerPag
     return AnswerPage(
         answer=answer,
         response=answer.response,
+        question=question_label(answer),
         codes=tuple(views),
         themes=themes_of(version_id),
         reviewed=bool(reviewed),

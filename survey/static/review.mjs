@@ -60,7 +60,7 @@ const keys = {
 }
 
 if (root) {
-  const fromHash = window.location.hash && document.querySelector(`.app-code${CSS.escape(window.location.hash)}`)
+  const fromHash = window.location.hash && document.querySelector(`.app-code#${CSS.escape(window.location.hash.slice(1))}`)
   if (fromHash) choose(fromHash)
   document.getElementById('answer-text').addEventListener('mouseup', takeSelection)
   document.getElementById('answer-text').addEventListener('keyup', takeSelection)

@@ -63,7 +63,7 @@ def test_bulk_accept_names_the_count_and_refuses_a_changed_list(browser_factory,
     assert db.session.scalar(select(func.count()).select_from(CodeDecision)) == 2
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "code.decided")) == 2
     after = robin.get(done.headers["location"])
-    assert "1 codes of “Carers and families” were accepted." in html.unescape(after.text)
+    assert "1 code of “Carers and families” was accepted." in html.unescape(after.text)
     assert "There are no undecided codes of this theme in this list." in after.text
 
 

@@ -55,5 +55,6 @@ def bulk_confirm() -> Any:
         db.session.rollback()
         return _render(request.form, BulkForm(formdata=None, decision=form.decision.data), 409, str(error))
     db.session.commit()
-    flash(f"{done} codes of “{bulk_review.theme_name(bulk)}” were {form.decision.data}.")
+    codes = "1 code" if done == 1 else f"{done} codes"
+    flash(f"{codes} of “{bulk_review.theme_name(bulk)}” {'was' if done == 1 else 'were'} {form.decision.data}.")
     return redirect(url_for("review.bulk", **bulk.params()))
