@@ -42,3 +42,14 @@ class BulkForm(Form):
 
     decision = RadioField("Decision", choices=DECISIONS, validators=[InputRequired("Choose accept or reject")])
     fingerprint = HiddenField(validators=[DataRequired(), Length(max=64)])
+
+
+class AssignForm(Form):
+    """Give a sample of a round's answers to two reviewers."""
+
+    first = SelectField("First reviewer", validators=[InputRequired("Choose the first reviewer")], choices=[])
+    second = SelectField("Second reviewer", validators=[InputRequired("Choose the second reviewer")], choices=[])
+    size = IntegerField(
+        "How many answers",
+        validators=[InputRequired("Enter how many answers to double code"), NumberRange(min=1, max=100_000)],
+    )

@@ -183,6 +183,8 @@ def answer_page(answer: Answer, reviewer_id: int, context: Context) -> AnswerPag
         .order_by(Theme.position, Code.source)
     ).all()
     views = []
+    if blind:  # a code the other reviewer added stays hidden, as their decisions do
+        rows = [r for r in rows if r[0].source != CodeSource.REVIEWER or r[2] is not None]
     for number, (code, name, mine) in enumerate(rows, start=1):
         standing = (CodeStatus(mine) if mine else CodeStatus.PROPOSED) if blind else code.status
         views.append(CodeView(number, code, name, mine, standing))
@@ -246,7 +248,7 @@ def _name(user_id: int) -> str:
     return db.session.scalar(select(User.name).where(User.id == user_id)) or "Another reviewer"
 
 
-def _record(code: Code, reviewer_id: int, before: CodeStatus, after: Decision, *, action: str) -> None:
+def record_decision(code: Code, reviewer_id: int, before: CodeStatus, after: Decision, *, action: str) -> None:
     """This reviewer's decision row on the code (one per code and reviewer) and its audit event; flushes."""
     row = db.session.scalar(
         select(CodeDecision).where(CodeDecision.code_id == code.id, CodeDecision.reviewer_id == reviewer_id)
@@ -286,15 +288,15 @@ def decide(code_id: int, reviewer_id: int, decision: Decision, seen_version: int
                 CodeDecision.code_id == code.id, CodeDecision.reviewer_id == reviewer_id
             )
         )
-        _record(code, reviewer_id, CodeStatus(mine or CodeStatus.PROPOSED), decision, action="code.decided_blind")
+        record_decision(code, reviewer_id, CodeStatus(mine or CodeStatus.PROPOSED), decision, action="code.decided_blind")
         return code
     before = code.status
-    _compare_and_set(code, seen_version, CodeStatus(decision))
-    _record(code, reviewer_id, before, decision, action="code.decided")
+    compare_and_set(code, seen_version, CodeStatus(decision))
+    record_decision(code, reviewer_id, before, decision, action="code.decided")
     return code
 
 
-def _compare_and_set(code: Code, seen_version: int, status: CodeStatus) -> None:
+def compare_and_set(code: Code, seen_version: int, status: CodeStatus) -> None:
     """Set the code's standing if nobody decided it since `seen_version` (one UPDATE naming that version)."""
     table = Code.__table__
     result = db.session.execute(
@@ -337,7 +339,7 @@ def undo(answer_id: int, reviewer_id: int) -> Code:
             raise ReviewError(
                 f"{_name(latest or 0)} decided this code after you did: undoing yours would overwrite theirs."
             )
-        _compare_and_set(code, code.review_version, decision.before)
+        compare_and_set(code, code.review_version, decision.before)
     audit.record(
         "code.undone",
         actor_type="staff",
@@ -403,7 +405,7 @@ def add_code(answer: Answer, reviewer_id: int, theme_key: str, span: tuple[int, 
         code.status = CodeStatus.ACCEPTED
         code.review_version += 1
     db.session.flush()
-    _record(code, reviewer_id, before, Decision.ACCEPTED, action="code.added")
+    record_decision(code, reviewer_id, before, Decision.ACCEPTED, action="code.added")
     return code
 
 
@@ -422,10 +424,10 @@ def mark_reviewed(answer: Answer, reviewer_id: int) -> int:
             continue
         decision = Decision.ACCEPTED if code.level == CodeLevel.PROPOSED else Decision.REJECTED
         if blind:
-            _record(code, reviewer_id, CodeStatus.PROPOSED, decision, action="code.decided_blind")
+            record_decision(code, reviewer_id, CodeStatus.PROPOSED, decision, action="code.decided_blind")
         else:
-            _compare_and_set(code, code.review_version, CodeStatus(decision))
-            _record(code, reviewer_id, CodeStatus.PROPOSED, decision, action="code.decided")
+            compare_and_set(code, code.review_version, CodeStatus(decision))
+            record_decision(code, reviewer_id, CodeStatus.PROPOSED, decision, action="code.decided")
         decided += 1
     if not db.session.scalar(
         select(exists().where(AnswerReview.answer_id == answer.id, AnswerReview.reviewer_id == reviewer_id))
