@@ -196,7 +196,5 @@ def resolve(coding: DoubleCoding, choices: dict[int, Decision], lead_id: int) ->
 
 def progress(coding: DoubleCoding) -> Assignment:
     """A double coding with how far its two reviewers have got."""
-    done = set(
-        db.session.scalars(select(AnswerReview.reviewer_id).where(AnswerReview.answer_id == coding.answer_id))
-    )
+    done = set(db.session.scalars(select(AnswerReview.reviewer_id).where(AnswerReview.answer_id == coding.answer_id)))
     return Assignment(coding, (coding.first_reviewer_id in done, coding.second_reviewer_id in done))

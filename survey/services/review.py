@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, select, update
+from sqlalchemy import ColumnElement, and_, exists, literal, select, update
+from sqlalchemy.orm import contains_eager
 
 from survey.extensions import db
 from survey.models import Answer, AnswerReview, Code, CodeDecision, Response, Theme, User, utcnow
@@ -143,13 +144,16 @@ def _double_coding(answer_id: int, reviewer_id: int) -> DoubleCoding | None:
 
 
 def answer_or_none(answer_id: int) -> Answer | None:
-    """A free-text answer of a submitted report, with its response loaded."""
-    row = db.session.execute(
-        select(Answer, Response)
+    """A free-text answer of a submitted report, with its response, round and organisation loaded (one query)."""
+    return db.session.scalar(
+        select(Answer)
         .join(Response, Response.id == Answer.response_id)
+        .options(
+            contains_eager(Answer.response).joinedload(Response.round),
+            contains_eager(Answer.response).joinedload(Response.organisation),
+        )
         .where(Answer.id == answer_id, Response.status == ResponseStatus.SUBMITTED, Answer.tagging != TaggingState.NONE)
-    ).first()
-    return row[0] if row else None
+    )
 
 
 def version_of(answer: Answer) -> int:
@@ -174,7 +178,8 @@ def themes_of(version_id: int) -> tuple[Theme, ...]:
 
 def answer_page(answer: Answer, reviewer_id: int, context: Context) -> AnswerPage:
     """The review page of one answer for one reviewer, in a list."""
-    blind = _double_coding(answer.id, reviewer_id) is not None
+    facts = _facts(answer.id, reviewer_id, context)
+    blind = bool(facts.blind)
     rows = db.session.execute(
         select(Code, Theme.name, CodeDecision.decision)
         .join(Theme, Theme.id == Code.theme_id)
@@ -191,20 +196,48 @@ def answer_page(answer: Answer, reviewer_id: int, context: Context) -> AnswerPag
     marked = [(s, e, str(v.number)) for v in views if v.standing != CodeStatus.REJECTED for s, e in v.code.spans]
     names = {str(v.number): v.theme_name for v in views}
     version_id = views[0].code.codebook_version_id if views else version_of(answer)
-    reviewed = db.session.scalar(
-        select(exists().where(AnswerReview.answer_id == answer.id, AnswerReview.reviewer_id == reviewer_id))
-    )
     return AnswerPage(
         answer=answer,
         response=answer.response,
         question=question_label(answer),
         codes=tuple(views),
         themes=themes_of(version_id),
-        reviewed=bool(reviewed),
+        reviewed=bool(facts.reviewed),
         blind=blind,
-        navigation=navigation(answer.id, context),
+        navigation=Navigation(facts.previous, facts.next, facts.unreviewed_after or facts.unreviewed_first),
         segments=_with_starts(segments(answer.text or "", marked, tuple(names)), names),
     )
+
+
+def _facts(answer_id: int, reviewer_id: int, context: Context) -> Any:
+    """In one query: the neighbours of the answer in its list, the next unreviewed answer, whether this reviewer
+    has reviewed it and whether it is double coded to them (unresolved)."""
+    ids = _ids(context)
+    unreviewed = ids.where(~exists().where(AnswerReview.answer_id == Answer.id))
+    mine = (DoubleCoding.first_reviewer_id == reviewer_id) | (DoubleCoding.second_reviewer_id == reviewer_id)
+    return db.session.execute(
+        select(
+            ids.where(Answer.id < answer_id).order_by(Answer.id.desc()).limit(1).scalar_subquery().label("previous"),
+            ids.where(Answer.id > answer_id).order_by(Answer.id).limit(1).scalar_subquery().label("next"),
+            unreviewed.where(Answer.id > answer_id)
+            .order_by(Answer.id)
+            .limit(1)
+            .scalar_subquery()
+            .label("unreviewed_after"),
+            unreviewed.where(Answer.id < answer_id)
+            .order_by(Answer.id)
+            .limit(1)
+            .scalar_subquery()
+            .label("unreviewed_first"),
+            exists()
+            .where(AnswerReview.answer_id == answer_id, AnswerReview.reviewer_id == reviewer_id)
+            .label("reviewed"),
+            exists()
+            .where(DoubleCoding.answer_id == answer_id, DoubleCoding.resolved_at.is_(None), mine)
+            .label("blind"),
+            literal(1).label("one"),
+        )
+    ).one()
 
 
 def _with_starts(pieces: Any, names: dict[str, str]) -> tuple[tuple[int, str, tuple[tuple[int, str], ...]], ...]:
@@ -224,16 +257,8 @@ def _ids(context: Context) -> Any:
 
 def navigation(answer_id: int, context: Context) -> Navigation:
     """The previous and next answers in the list, and the next one nobody has marked reviewed (wrapping round)."""
-    ids = _ids(context)
-    unreviewed = ids.where(~exists().where(AnswerReview.answer_id == Answer.id))
-    after = db.session.scalar(unreviewed.where(Answer.id > answer_id).order_by(Answer.id).limit(1))
-    if after is None:
-        after = db.session.scalar(unreviewed.where(Answer.id < answer_id).order_by(Answer.id).limit(1))
-    return Navigation(
-        previous=db.session.scalar(ids.where(Answer.id < answer_id).order_by(Answer.id.desc()).limit(1)),
-        next=db.session.scalar(ids.where(Answer.id > answer_id).order_by(Answer.id).limit(1)),
-        next_unreviewed=after,
-    )
+    facts = _facts(answer_id, 0, context)
+    return Navigation(facts.previous, facts.next, facts.unreviewed_after or facts.unreviewed_first)
 
 
 def search(context: Context, text: str, after_id: int) -> int | None:
@@ -288,7 +313,9 @@ def decide(code_id: int, reviewer_id: int, decision: Decision, seen_version: int
                 CodeDecision.code_id == code.id, CodeDecision.reviewer_id == reviewer_id
             )
         )
-        record_decision(code, reviewer_id, CodeStatus(mine or CodeStatus.PROPOSED), decision, action="code.decided_blind")
+        record_decision(
+            code, reviewer_id, CodeStatus(mine or CodeStatus.PROPOSED), decision, action="code.decided_blind"
+        )
         return code
     before = code.status
     compare_and_set(code, seen_version, CodeStatus(decision))

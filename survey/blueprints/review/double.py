@@ -64,8 +64,9 @@ def assign_double_coding(round_id: int) -> Any:
         first = next(iter(form.errors.values()))[0]
         return _round_page(rnd, form, 400, first)
     try:
-        size = double_coding.assign(rnd.id, int(form.first.data), int(form.second.data), form.size.data,
-                                    current_user.id)
+        size = double_coding.assign(
+            rnd.id, int(form.first.data), int(form.second.data), form.size.data, current_user.id
+        )
     except ReviewError as error:
         db.session.rollback()
         return _round_page(rnd, form, 400, str(error))
