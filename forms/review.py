@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -53,3 +53,43 @@ class AssignForm(Form):
         "How many answers",
         validators=[InputRequired("Enter how many answers to double code"), NumberRange(min=1, max=100_000)],
     )
+
+
+class ThemeForm(Form):
+    """A theme's name, description and what finds it."""
+
+    name = StringField(
+        "Name", validators=[DataRequired("Enter the theme's name"), Length(max=200)], filters=[clean_text, strip]
+    )
+    description = TextAreaField("Description", validators=[Length(max=2000)], filters=[clean_text, strip])
+    phrases = TextAreaField("Phrases, one per line", validators=[Length(max=50_000)], filters=[clean_text])
+    patterns = TextAreaField("Patterns, one per line", validators=[Length(max=50_000)], filters=[clean_text])
+    exclude = TextAreaField("Exclusions, one per line", validators=[Length(max=50_000)], filters=[clean_text])
+
+
+class MergeForm(Form):
+    """Merge one theme into another."""
+
+    source = SelectField("Merge this theme", validators=[InputRequired("Choose the theme to merge")], choices=[])
+    target = SelectField("into this theme", validators=[InputRequired("Choose the theme to keep")], choices=[])
+
+
+class SplitForm(Form):
+    """Split phrases off a theme into a new one."""
+
+    name = StringField(
+        "Name of the new theme",
+        validators=[DataRequired("Enter the new theme's name"), Length(max=200)],
+        filters=[clean_text, strip],
+    )
+    moved = TextAreaField(
+        "Phrases the new theme takes, one per line",
+        validators=[DataRequired("List the phrases the new theme takes")],
+        filters=[clean_text],
+    )
+
+
+class RoundForm(Form):
+    """Choose a round: to preview a draft against, or to re-tag after publishing."""
+
+    round = SelectField("Round", choices=[])

@@ -5,7 +5,7 @@ from survey.models.base import Base, utcnow
 from survey.models.coding import AnswerReview, Code, CodebookVersion, CodeDecision, Theme
 from survey.models.jobs import Job
 from survey.models.pledge import ORGANISATION_KINDS, Commitment, Contact, Organisation, Pledge
-from survey.models.review import DoubleCoding
+from survey.models.review import CodebookDraft, DoubleCoding, PreviewRow
 from survey.models.rounds import (
     Answer,
     AnswerRevision,
@@ -25,6 +25,7 @@ __all__ = [
     "Base",
     "Code",
     "CodeDecision",
+    "CodebookDraft",
     "CodebookVersion",
     "Commitment",
     "Contact",
@@ -33,6 +34,7 @@ __all__ = [
     "Job",
     "Organisation",
     "Pledge",
+    "PreviewRow",
     "QuestionnaireVersion",
     "ReopenRequest",
     "RespondentSession",

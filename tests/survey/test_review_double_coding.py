@@ -38,15 +38,22 @@ def test_two_reviewers_code_blind_and_the_lead_resolves(browser_factory, submitt
     pat.get(f"/review/rounds/{round_id}/double-coding")
     same = pat.post(f"/review/rounds/{round_id}/double-coding", {"first": robin_id, "second": robin_id, "size": 1})
     assert same.status_code == 400 and "Choose two different reviewers" in same.text
-    too_many = pat.post(f"/review/rounds/{round_id}/double-coding", {"first": robin_id, "second": second.id,
-                                                                      "size": 5})
+    too_many = pat.post(f"/review/rounds/{round_id}/double-coding", {"first": robin_id, "second": second.id, "size": 5})
     assert "Enter a sample size from 1 to 1" in too_many.text
     assert db.session.scalar(select(DoubleCoding)) is None
-    assert pat.post(f"/review/rounds/{round_id}/double-coding", {"first": robin_id, "second": second.id,
-                                                                  "size": 1}).status_code == 302
+    assert (
+        pat.post(
+            f"/review/rounds/{round_id}/double-coding", {"first": robin_id, "second": second.id, "size": 1}
+        ).status_code
+        == 302
+    )
     assert "Your answers to code" in robin.get(f"/review/rounds/{round_id}/double-coding").text
-    assert robin.post(f"/review/rounds/{round_id}/double-coding", {"first": robin_id, "second": second.id,
-                                                                    "size": 1}).status_code == 403
+    assert (
+        robin.post(
+            f"/review/rounds/{round_id}/double-coding", {"first": robin_id, "second": second.id, "size": 1}
+        ).status_code
+        == 403
+    )
 
     codes = {c.theme_key: c for c in db.session.scalars(select(Code).where(Code.answer_id == answers[0].id))}
     community, carers = codes["community_partnership"].id, codes["carers_families"].id

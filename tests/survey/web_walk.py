@@ -130,7 +130,15 @@ def lead_pages(walk: Walk, round_id: int, response_id: int) -> None:
     for blueprint in ("manage", "auth", "review"):
         walk.rest(
             blueprint,
-            {"round_id": round_id, "response_id": response_id, "job_id": job_id, "answer_id": answer_id, "code_id": 1},
+            {
+                "round_id": round_id,
+                "response_id": response_id,
+                "job_id": job_id,
+                "answer_id": answer_id,
+                "code_id": 1,
+                "coding_id": 1,
+                "key": "community_partnership",
+            },
         )
     walk.post("/auth/logout", {})
 

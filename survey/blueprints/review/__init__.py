@@ -13,4 +13,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from survey.blueprints.review import answer, bulk, double  # noqa: E402, F401  (their views register on bp)
+from survey.blueprints.review import answer, bulk, codebook, double  # noqa: E402, F401  (their views register on bp)
