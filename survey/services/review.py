@@ -9,18 +9,29 @@ them (`survey/services/double_coding.py`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, literal, select, update
 from sqlalchemy.orm import contains_eager
 
 from survey.extensions import db
-from survey.models import Answer, AnswerReview, Code, CodeDecision, Response, Theme, User, utcnow
+from survey.models import (
+    Answer,
+    AnswerReview,
+    Code,
+    CodebookVersion,
+    CodeDecision,
+    QuestionnaireVersion,
+    Response,
+    Theme,
+    User,
+    utcnow,
+)
 from survey.models.review import DoubleCoding
 from survey.models.states import CodeLevel, CodeSource, CodeStatus, Decision, ResponseStatus, TaggingState
 from survey.services import audit, codebooks
 from survey.services.coded import segments
-from survey.services.responses import questionnaire_for
 
 
 class ReviewError(ValueError):
@@ -125,7 +136,7 @@ class AnswerPage:
     response: Response
     question: str
     codes: tuple[CodeView, ...]
-    themes: tuple[Theme, ...]  # the codebook version's themes, to add a code
+    themes: tuple[tuple[str, str], ...]  # the codebook version's themes (key, name), to add a code
     reviewed: bool
     blind: bool  # a double coding this reviewer is one of the two of, not yet resolved
     navigation: Navigation
@@ -163,17 +174,31 @@ def version_of(answer: Answer) -> int:
 
 
 def question_label(answer: Answer) -> str:
-    """The question an answer answers, as the report's questionnaire words it (its key when unknown)."""
-    question = questionnaire_for(answer.response, first_report=True).question(answer.field_key) or questionnaire_for(
-        answer.response, first_report=False
-    ).question(answer.field_key)
-    return question.label if question else answer.question_key
+    """The question an answer answers, as the round's questionnaire words it (its key when unknown)."""
+    return _labels(answer.response.round.questionnaire_version_id).get(answer.question_key, answer.question_key)
 
 
-def themes_of(version_id: int) -> tuple[Theme, ...]:
-    """A codebook version's themes in order (to add a code with)."""
-    query = select(Theme).where(Theme.codebook_version_id == version_id).order_by(Theme.position)
-    return tuple(db.session.scalars(query))
+@lru_cache(maxsize=32)
+def _labels(questionnaire_version_id: int) -> dict[str, str]:
+    """Question labels by question key, per process: a stored questionnaire version never changes."""
+    definition = db.session.scalar(
+        select(QuestionnaireVersion.definition).where(QuestionnaireVersion.id == questionnaire_version_id)
+    )
+    return {q["key"]: q["label"] for section in (definition or {}).get("sections", []) for q in section["questions"]}
+
+
+def themes_of(version_id: int) -> tuple[tuple[str, str], ...]:
+    """A codebook version's themes in order, as (key, name), to add a code with."""
+    stamp = db.session.scalar(select(CodebookVersion.created_at).where(CodebookVersion.id == version_id))
+    return _themes(version_id, stamp)
+
+
+@lru_cache(maxsize=32)
+def _themes(version_id: int, stamp: Any) -> tuple[tuple[str, str], ...]:
+    """A codebook version's (key, name) pairs, per process: a version never changes (`stamp` is its creation
+    time, so a database recreated under the same ids is not mistaken for the one cached)."""
+    query = select(Theme.key, Theme.name).where(Theme.codebook_version_id == version_id).order_by(Theme.position)
+    return tuple((key, name) for key, name in db.session.execute(query))
 
 
 def answer_page(answer: Answer, reviewer_id: int, context: Context) -> AnswerPage:
@@ -181,27 +206,28 @@ def answer_page(answer: Answer, reviewer_id: int, context: Context) -> AnswerPag
     facts = _facts(answer.id, reviewer_id, context)
     blind = bool(facts.blind)
     rows = db.session.execute(
-        select(Code, Theme.name, CodeDecision.decision)
+        select(Code, Theme.name, CodeDecision.decision, CodebookVersion.created_at)
         .join(Theme, Theme.id == Code.theme_id)
+        .join(CodebookVersion, CodebookVersion.id == Code.codebook_version_id)
         .outerjoin(CodeDecision, and_(CodeDecision.code_id == Code.id, CodeDecision.reviewer_id == reviewer_id))
         .where(Code.answer_id == answer.id)
         .order_by(Theme.position, Code.source)
     ).all()
+    themes = _themes(rows[0][0].codebook_version_id, rows[0][3]) if rows else themes_of(version_of(answer))
     views = []
     if blind:  # a code the other reviewer added stays hidden, as their decisions do
         rows = [r for r in rows if r[0].source != CodeSource.REVIEWER or r[2] is not None]
-    for number, (code, name, mine) in enumerate(rows, start=1):
+    for number, (code, name, mine, _) in enumerate(rows, start=1):
         standing = (CodeStatus(mine) if mine else CodeStatus.PROPOSED) if blind else code.status
         views.append(CodeView(number, code, name, mine, standing))
     marked = [(s, e, str(v.number)) for v in views if v.standing != CodeStatus.REJECTED for s, e in v.code.spans]
     names = {str(v.number): v.theme_name for v in views}
-    version_id = views[0].code.codebook_version_id if views else version_of(answer)
     return AnswerPage(
         answer=answer,
         response=answer.response,
         question=question_label(answer),
         codes=tuple(views),
-        themes=themes_of(version_id),
+        themes=themes,
         reviewed=bool(facts.reviewed),
         blind=blind,
         navigation=Navigation(facts.previous, facts.next, facts.unreviewed_after or facts.unreviewed_first),

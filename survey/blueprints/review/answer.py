@@ -40,7 +40,9 @@ def _render(answer: Answer, status: int = 200, **extra: Any) -> tuple[str, int]:
     context = _context(answer)
     page = review.answer_page(answer, current_user.id, context)
     add_form = extra.pop("add_form", None) or AddCodeForm()
-    add_form.theme.choices = [SelectChoice("", "Choose a theme")] + [SelectChoice(t.key, t.name) for t in page.themes]
+    add_form.theme.choices = [SelectChoice("", "Choose a theme")] + [
+        SelectChoice(key, name) for key, name in page.themes
+    ]
     return (
         render_template(
             "review/answer.html",
@@ -86,7 +88,7 @@ def decide(answer_id: int, code_id: int) -> Any:
 def add_code(answer_id: int) -> Any:
     """Code a passage of the answer with a theme: a selection's offsets, or the first place the quote occurs."""
     found, form = answer_or_404(answer_id), AddCodeForm()
-    form.theme.choices = [SelectChoice(t.key, t.name) for t in review.themes_of(review.version_of(found))]
+    form.theme.choices = [SelectChoice(key, name) for key, name in review.themes_of(review.version_of(found))]
     if not form.validate_on_submit():
         return _render(
             found, 400, add_form=form, errors=[(e, f"#{name}") for name, errs in form.errors.items() for e in errs]
