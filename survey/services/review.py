@@ -345,6 +345,7 @@ def decide(code_id: int, reviewer_id: int, decision: Decision, seen_version: int
         return code
     before = code.status
     compare_and_set(code, seen_version, CodeStatus(decision))
+    code.note = ""  # a note asking for a decision (a split theme's code) is answered by this one
     record_decision(code, reviewer_id, before, decision, action="code.decided")
     return code
 

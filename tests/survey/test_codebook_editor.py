@@ -107,3 +107,25 @@ def test_publishing_carries_reviewed_decisions_over_a_merge(client, browser_fact
         == 1
     )
     assert not [c for c in codes if c.theme_key == "carers_families"]
+
+
+def test_a_split_asks_for_the_reviewed_codes_to_be_decided_again(client, submitted, lead, db):
+    first, *_ = coded_answers(submitted)
+    sign_in(client, *lead)
+    client.get(f"/review/answers/{first.id}")
+    carers = db.session.scalar(select(Code).where(Code.answer_id == first.id, Code.theme_key == "carers_families"))
+    client.post(f"/review/answers/{first.id}/codes/{carers.id}", {"decision": "accepted", "seen": 0})
+    client.get("/review/codebook/themes/carers_families")
+    client.post("/review/codebook/themes/carers_families/split", {"name": "Families", "moved": "family\nfamilies"})
+    client.get("/review/codebook")
+    done = client.post("/review/codebook/publish", {"round": first.response.round_id})
+    assert done.status_code == 302
+    flashed = html.unescape(client.get("/review/codebook").text)
+    assert "Version 2 is published. 1 answer has codes of a split theme to decide again." in flashed
+    page = html.unescape(client.get(f"/review/answers/{first.id}").text)
+    assert "Theme split into carers_families and families: decide again." in page
+    db.session.rollback()
+    seen = db.session.get(Code, carers.id).review_version
+    client.post(f"/review/answers/{first.id}/codes/{carers.id}", {"decision": "rejected", "seen": seen})
+    db.session.rollback()
+    assert (db.session.get(Code, carers.id).status, db.session.get(Code, carers.id).note) == ("rejected", "")

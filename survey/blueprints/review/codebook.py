@@ -220,10 +220,10 @@ def publish() -> WerkzeugResponse | tuple[str, int]:
         db.session.rollback()
         return _page(409, str(error))
     db.session.commit()
+    answers = "1 answer has" if len(again) == 1 else f"{len(again)} answers have"
     flash(
-        f"Version {version.version} is published. {len(again)} answers have codes of a split theme to decide again."
-        if again
-        else f"Version {version.version} is published."
+        f"Version {version.version} is published."
+        + (f" {answers} codes of a split theme to decide again." if again else "")
     )
     try:
         job, _ = jobs.launch(tagging.RETAG, "round", rnd.id)
