@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, literal, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, exists, literal, select, update
 from sqlalchemy.orm import contains_eager
 
 from survey.extensions import db
@@ -73,22 +73,39 @@ class Context:
 
     def where(self) -> list[ColumnElement[bool]]:
         """The conditions an answer (joined to its response) meets to be in this list."""
-        conditions = [
-            Response.round_id == self.round_id,
-            Response.status == ResponseStatus.SUBMITTED,
-            Answer.tagging != TaggingState.NONE,
-        ]
-        if self.commitment is not None:
-            conditions.append(Answer.commitment_number == self.commitment)
-        if self.question:
-            conditions.append(Answer.question_key == self.question)
-        if self.theme:
-            conditions.append(
-                exists().where(
-                    Code.answer_id == Answer.id, Code.theme_key == self.theme, Code.status != CodeStatus.REJECTED
-                )
-            )
-        return conditions
+        return _conditions(self.round_id, self.commitment, self.question, self.theme)
+
+    @property
+    def shape(self) -> tuple[bool, bool, bool]:
+        """Which of the optional filters the list has (statements are built once per shape)."""
+        return (self.commitment is not None, bool(self.question), bool(self.theme))
+
+    def values(self) -> dict[str, Any]:
+        """The list's values, for the statements built once per shape."""
+        return {
+            "round_id": self.round_id,
+            "commitment": self.commitment,
+            "question": self.question,
+            "theme": self.theme,
+        }
+
+
+def _conditions(round_id: Any, commitment: Any, question: Any, theme: Any) -> list[ColumnElement[bool]]:
+    """The conditions of a list: values, or bind parameters (None leaves that filter out)."""
+    conditions = [
+        Response.round_id == round_id,
+        Response.status == ResponseStatus.SUBMITTED,
+        Answer.tagging != TaggingState.NONE,
+    ]
+    if commitment is not None:
+        conditions.append(Answer.commitment_number == commitment)
+    if question is not None:
+        conditions.append(Answer.question_key == question)
+    if theme is not None:
+        conditions.append(
+            exists().where(Code.answer_id == Answer.id, Code.theme_key == theme, Code.status != CodeStatus.REJECTED)
+        )
+    return conditions
 
 
 def context_from(args: Any, default_round: int) -> Context:
@@ -238,32 +255,32 @@ def answer_page(answer: Answer, reviewer_id: int, context: Context) -> AnswerPag
 def _facts(answer_id: int, reviewer_id: int, context: Context) -> Any:
     """In one query: the neighbours of the answer in its list, the next unreviewed answer, whether this reviewer
     has reviewed it and whether it is double coded to them (unresolved)."""
-    ids = _ids(context)
+    params = {**context.values(), "answer_id": answer_id, "reviewer_id": reviewer_id}
+    return db.session.execute(_facts_statement(context.shape), params).one()
+
+
+@lru_cache(maxsize=8)
+def _facts_statement(shape: tuple[bool, bool, bool]) -> Any:
+    """The facts query for a shape of list, built once (building it cost more than running it)."""
+    commitment, question, theme = (bindparam(n) if on else None for n, on in zip(FILTERS, shape, strict=True))
+    ids = select(Answer.id).join(Response, Response.id == Answer.response_id)
+    ids = ids.where(*_conditions(bindparam("round_id"), commitment, question, theme))
     unreviewed = ids.where(~exists().where(AnswerReview.answer_id == Answer.id))
+    answer_id, reviewer_id = bindparam("answer_id"), bindparam("reviewer_id")
     mine = (DoubleCoding.first_reviewer_id == reviewer_id) | (DoubleCoding.second_reviewer_id == reviewer_id)
-    return db.session.execute(
-        select(
-            ids.where(Answer.id < answer_id).order_by(Answer.id.desc()).limit(1).scalar_subquery().label("previous"),
-            ids.where(Answer.id > answer_id).order_by(Answer.id).limit(1).scalar_subquery().label("next"),
-            unreviewed.where(Answer.id > answer_id)
-            .order_by(Answer.id)
-            .limit(1)
-            .scalar_subquery()
-            .label("unreviewed_after"),
-            unreviewed.where(Answer.id < answer_id)
-            .order_by(Answer.id)
-            .limit(1)
-            .scalar_subquery()
-            .label("unreviewed_first"),
-            exists()
-            .where(AnswerReview.answer_id == answer_id, AnswerReview.reviewer_id == reviewer_id)
-            .label("reviewed"),
-            exists()
-            .where(DoubleCoding.answer_id == answer_id, DoubleCoding.resolved_at.is_(None), mine)
-            .label("blind"),
-            literal(1).label("one"),
-        )
-    ).one()
+    first = Answer.id.asc()
+    return select(
+        ids.where(Answer.id < answer_id).order_by(Answer.id.desc()).limit(1).scalar_subquery().label("previous"),
+        ids.where(Answer.id > answer_id).order_by(first).limit(1).scalar_subquery().label("next"),
+        unreviewed.where(Answer.id > answer_id).order_by(first).limit(1).scalar_subquery().label("unreviewed_after"),
+        unreviewed.where(Answer.id < answer_id).order_by(first).limit(1).scalar_subquery().label("unreviewed_first"),
+        exists().where(AnswerReview.answer_id == answer_id, AnswerReview.reviewer_id == reviewer_id).label("reviewed"),
+        exists().where(DoubleCoding.answer_id == answer_id, DoubleCoding.resolved_at.is_(None), mine).label("blind"),
+        literal(1).label("one"),
+    )
+
+
+FILTERS = ("commitment", "question", "theme")
 
 
 def _with_starts(pieces: Any, names: dict[str, str]) -> tuple[tuple[int, str, tuple[tuple[int, str], ...]], ...]:
