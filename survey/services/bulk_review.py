@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import exists, select, update
 
 from survey.extensions import db
-from survey.models import Answer, Code, CodeDecision, Response, Theme
+from survey.models import Answer, Code, CodeDecision, Response, Round, Theme
 from survey.models.review import DoubleCoding
 from survey.models.states import CodeLevel, CodeSource, CodeStatus, Decision, ResponseStatus
-from survey.services import audit
+from survey.services import audit, codebooks, review
 from survey.services.review import ReviewError
 
 
@@ -100,6 +100,14 @@ def code_ids(bulk: BulkFilter) -> list[int]:
 def fingerprint(ids: list[int]) -> str:
     """A short digest of exactly which codes a preview showed."""
     return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
+
+
+def themes_for_round(round_id: str) -> tuple[tuple[str, str], ...]:
+    """The themes to choose from: the round's pledge's current codebook version's (none for an unknown round)."""
+    pledge_id = (
+        db.session.scalar(select(Round.pledge_id).where(Round.id == int(round_id))) if round_id.isdigit() else None
+    )
+    return review.themes_of(codebooks.current_version_id(pledge_id)) if pledge_id else ()
 
 
 def theme_name(bulk: BulkFilter) -> str:

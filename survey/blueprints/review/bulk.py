@@ -18,15 +18,25 @@ from survey.services.review import ReviewError
 
 def _render(args: Any, form: BulkForm, status: int = 200, error: str | None = None) -> tuple[str, int]:
     """The preview: the filter, the count it covers now and the confirmation (or what is wrong with the filter)."""
+    themes = bulk_review.themes_for_round(args.get("round", ""))
     try:
         bulk = bulk_review.filter_from(args)
     except ReviewError as problem:
-        return render_template("review/bulk.html", bulk=None, problem=str(problem), form=form, error=error), status
+        page = render_template(
+            "review/bulk.html", bulk=None, problem=str(problem), form=form, error=error, themes=themes
+        )
+        return page, status
     ids = bulk_review.code_ids(bulk)
     form.fingerprint.data = bulk_review.fingerprint(ids)
     return (
         render_template(
-            "review/bulk.html", bulk=bulk, count=len(ids), theme=bulk_review.theme_name(bulk), form=form, error=error
+            "review/bulk.html",
+            bulk=bulk,
+            count=len(ids),
+            theme=bulk_review.theme_name(bulk),
+            form=form,
+            error=error,
+            themes=themes,
         ),
         status,
     )
