@@ -148,3 +148,21 @@ def test_mark_reviewed_decides_the_rest_and_goes_to_the_next_unreviewed(client, 
     assert f"/review/answers/{third.id}?" in found.headers["location"]
     none = client.get(f"/review/answers/{first.id}/search?q=zebra", follow_redirects=True)
     assert "No answer in this list contains “zebra”" in html.unescape(none.text)
+
+
+def test_undo_never_overwrites_a_colleagues_later_decision(browser_factory, submitted, reviewer, lead, db):
+    first, *_ = coded_answers(submitted)
+    robin, pat = browser_factory(), browser_factory()
+    sign_in(robin, *reviewer)
+    sign_in(pat, *lead)
+    code = _codes(db, first.id)["community_partnership"]
+    robin.get(f"/review/answers/{first.id}")
+    robin.post(f"/review/answers/{first.id}/codes/{code.id}", {"decision": "accepted", "seen": 0})
+    pat.get(f"/review/answers/{first.id}")
+    pat.post(f"/review/answers/{first.id}/codes/{code.id}", {"decision": "rejected", "seen": 1})
+    refused = robin.post(f"/review/answers/{first.id}/undo", {})
+    assert refused.status_code == 409
+    assert "Pat Lead decided this code after you did: undoing yours would overwrite theirs." in refused.text
+    assert _codes(db, first.id)["community_partnership"].status == "rejected"
+    nothing = pat.post(f"/review/answers/{first.id + 1}/undo", {})
+    assert nothing.status_code == 409 and "There is nothing of yours to undo on this answer." in nothing.text
