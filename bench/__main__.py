@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "bench.bench_retag": ["--answers", "10000"],
     "bench.bench_suggester": ["--answers", "2000"],
     "bench.bench_review": ["--large", "300", "--export-answers", "10000"],
+    "bench.bench_review_page": ["--answers", "20000", "--seconds", "3"],
 }
 TIMEOUT_SECONDS = 3600
 

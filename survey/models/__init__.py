@@ -5,6 +5,7 @@ from survey.models.base import Base, utcnow
 from survey.models.coding import AnswerReview, Code, CodebookVersion, CodeDecision, Theme
 from survey.models.jobs import Job
 from survey.models.pledge import ORGANISATION_KINDS, Commitment, Contact, Organisation, Pledge
+from survey.models.review import CodebookDraft, DoubleCoding, PreviewRow
 from survey.models.rounds import (
     Answer,
     AnswerRevision,
@@ -26,13 +27,16 @@ __all__ = [
     "Base",
     "Code",
     "CodeDecision",
+    "CodebookDraft",
     "CodebookVersion",
     "Commitment",
     "Contact",
+    "DoubleCoding",
     "Invitation",
     "Job",
     "Organisation",
     "Pledge",
+    "PreviewRow",
     "QuestionnaireVersion",
     "ReopenRequest",
     "RespondentSession",

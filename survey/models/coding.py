@@ -82,6 +82,8 @@ class Code(Base):
     level: Mapped[CodeLevel] = mapped_column(state_column(CodeLevel, 10), default=CodeLevel.PROPOSED)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by every decision: a decision names the version its reviewer saw, so a colleague's is never lost.
+    review_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     answer: Mapped[Answer] = relationship()
     theme: Mapped[Theme] = relationship()
@@ -112,6 +114,8 @@ class CodeDecision(Base):
     code_id: Mapped[int] = mapped_column(ForeignKey("codes.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     decision: Mapped[Decision] = mapped_column(state_column(Decision, 10))
+    # The code's standing before this decision (`decision` is the after): undo restores it.
+    before: Mapped[CodeStatus] = mapped_column(state_column(CodeStatus, 10), default=CodeStatus.PROPOSED)
     note: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(default=utcnow)
 

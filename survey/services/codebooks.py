@@ -30,6 +30,11 @@ def add_version(pledge_id: int, codebook: Codebook) -> CodebookVersion:
     return _add_version_data(pledge_id, codebook.to_dict())
 
 
+def add_version_data(pledge_id: int, data: dict[str, Any]) -> CodebookVersion:
+    """Store an already checked codebook's JSON form as the pledge's next version (the editor's publish); flushes."""
+    return _add_version_data(pledge_id, data)
+
+
 def _add_version_data(pledge_id: int, data: dict[str, Any]) -> CodebookVersion:
     """Store a codebook's JSON form as the pledge's next version, with one Theme row per theme; flushes."""
     latest = db.session.scalar(select(func.max(CodebookVersion.version)).where(CodebookVersion.pledge_id == pledge_id))

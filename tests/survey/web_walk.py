@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from survey import create_app
 from survey.extensions import db
-from survey.models import Base, Job, Response
+from survey.models import Answer, Base, Job, Response
 from survey.services import staff
 from tests.answers import submit_report
 from tests.conftest import SECRET, Browser, Factory
@@ -129,8 +129,21 @@ def lead_pages(walk: Walk, round_id: int, response_id: int) -> None:
     pressed = walk.post(f"/manage/rounds/{round_id}/retag", {})
     walk.get(pressed.headers["location"])
     job_id = int(pressed.headers["location"].rstrip("/").rpartition("/")[2])
-    for blueprint in ("manage", "review", "auth"):
-        walk.rest(blueprint, {"round_id": round_id, "response_id": response_id, "job_id": job_id})
+    answer_id = db.session.scalar(select(Answer.id).where(Answer.response_id == response_id, Answer.text.is_not(None)))
+    walk.get(f"/review/answers/{answer_id}")
+    for blueprint in ("manage", "auth", "review"):
+        walk.rest(
+            blueprint,
+            {
+                "round_id": round_id,
+                "response_id": response_id,
+                "job_id": job_id,
+                "answer_id": answer_id,
+                "code_id": 1,
+                "coding_id": 1,
+                "key": "community_partnership",
+            },
+        )
     walk.post("/auth/logout", {})
 
 

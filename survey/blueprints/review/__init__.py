@@ -13,4 +13,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from survey.blueprints.review import agreement, browse, emergent, exports, home  # noqa: E402, F401  (views register on bp)
+# Importing a module adds its views to `bp`.
+from survey.blueprints.review import (  # noqa: E402, F401
+    agreement,
+    answer,
+    browse,
+    bulk,
+    codebook,
+    double,
+    emergent,
+    exports,
+    home,
+)
