@@ -1,7 +1,7 @@
 """review work: a decision's before-state, a code's review version, double coding, codebook drafts and previews
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-04 22:00:00
 
 """
@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql
 import survey.models.base  # noqa: F401  (UTCDateTime)
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
