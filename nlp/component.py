@@ -288,7 +288,7 @@ class ThemeTagger:
             if vetoes:
                 found = [m for m in found if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
                 weak = [m for m in weak if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
-            if people:
+            if len(people) >= 3:  # a list needs three members
                 lists = view.people_lists(people)
                 if lists:
                     found = [m for m in found if not _inside_any(m, lists)]
