@@ -297,7 +297,8 @@ class ThemeTagger:
                 weak = [m for m in weak if not view.in_name(m[0], m[1])]
             if found or weak:
                 sentences, scores, levels, themes, kept = self._sentences(doc, view, found, weak, vetoes)
-                mentions = view.mentions(self._merged(kept), self._keys)
+                keys = self._keys
+                mentions = [(keys[index], start, end) for start, end, index in self._merged(kept)]
         group = SpanGroup(doc, name=self.spans_key, spans=sentences)
         group.attrs["scores"] = scores
         group.attrs["levels"] = levels
@@ -305,7 +306,7 @@ class ThemeTagger:
         doc.spans.data[self.spans_key] = group
         doc.user_data[self._themes_key] = list(themes)
         doc.user_data[self._scores_key] = themes
-        # The phrases that counted, as (theme key, start char, end char): Span objects would cost more than the rest.
+        # The phrases that counted, as (theme key, start token, end token): a Span each would cost more than the rest.
         doc.user_data[self._mentions_key] = mentions
         return doc
 
@@ -640,11 +641,6 @@ class _TokenView:
         self.annotated = doc.has_annotation("SENT_START")
         self.list_joiners, self.name_joiners = joiners
         self._norms: list[int] | None = None
-
-    def mentions(self, merged: list[list[int]], keys: tuple[str, ...]) -> list[tuple[str, int, int]]:
-        """Mentions as (theme key, start char, end char)."""
-        doc = self.doc
-        return [(keys[index], doc[start].idx, doc[end - 1].idx + len(doc[end - 1])) for start, end, index in merged]
 
     def sentence_starts(self) -> list[int]:
         """Token indices where sentences start (the whole doc is one sentence without a sentencizer)."""
