@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, get_type_hints
 
 import srsly
-from numpy import flatnonzero
-from spacy.attrs import NORM, SENT_START
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.lookups import Lookups, Table, load_lookups
 from spacy.matcher import Matcher, PhraseMatcher
@@ -646,8 +645,7 @@ class _TokenView:
         """Token indices where sentences start (the whole doc is one sentence without a sentencizer)."""
         if not self.annotated:
             return [0]
-        flags = self.doc.to_array(SENT_START)
-        return [0, *(flatnonzero(flags[1:] == 1) + 1).tolist()]
+        return [sent.start for sent in self.doc.sents]
 
     def trim(self, start: int, end: int) -> tuple[int, int]:
         """A sentence's token range without the whitespace (a line break) at its ends."""
