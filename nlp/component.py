@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, get_type_hints
 
 import srsly
-from numpy import flatnonzero
-from spacy.attrs import NORM, SENT_START
+from spacy.attrs import NORM
 from spacy.language import Language
 from spacy.lookups import Lookups, Table, load_lookups
 from spacy.matcher import Matcher, PhraseMatcher
@@ -288,7 +287,7 @@ class ThemeTagger:
             if vetoes:
                 found = [m for m in found if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
                 weak = [m for m in weak if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
-            if people:
+            if len(people) >= 3:  # a list needs three members
                 lists = view.people_lists(people)
                 if lists:
                     found = [m for m in found if not _inside_any(m, lists)]
@@ -297,7 +296,8 @@ class ThemeTagger:
                 weak = [m for m in weak if not view.in_name(m[0], m[1])]
             if found or weak:
                 sentences, scores, levels, themes, kept = self._sentences(doc, view, found, weak, vetoes)
-                mentions = view.mentions(self._merged(kept), self._keys)
+                keys = self._keys
+                mentions = [(keys[index], start, end) for start, end, index in self._merged(kept)]
         group = SpanGroup(doc, name=self.spans_key, spans=sentences)
         group.attrs["scores"] = scores
         group.attrs["levels"] = levels
@@ -305,7 +305,7 @@ class ThemeTagger:
         doc.spans.data[self.spans_key] = group
         doc.user_data[self._themes_key] = list(themes)
         doc.user_data[self._scores_key] = themes
-        # The phrases that counted, as (theme key, start char, end char): Span objects would cost more than the rest.
+        # The phrases that counted, as (theme key, start token, end token): a Span each would cost more than the rest.
         doc.user_data[self._mentions_key] = mentions
         return doc
 
@@ -641,17 +641,11 @@ class _TokenView:
         self.list_joiners, self.name_joiners = joiners
         self._norms: list[int] | None = None
 
-    def mentions(self, merged: list[list[int]], keys: tuple[str, ...]) -> list[tuple[str, int, int]]:
-        """Mentions as (theme key, start char, end char)."""
-        doc = self.doc
-        return [(keys[index], doc[start].idx, doc[end - 1].idx + len(doc[end - 1])) for start, end, index in merged]
-
     def sentence_starts(self) -> list[int]:
         """Token indices where sentences start (the whole doc is one sentence without a sentencizer)."""
         if not self.annotated:
             return [0]
-        flags = self.doc.to_array(SENT_START)
-        return [0, *(flatnonzero(flags[1:] == 1) + 1).tolist()]
+        return [sent.start for sent in self.doc.sents]
 
     def trim(self, start: int, end: int) -> tuple[int, int]:
         """A sentence's token range without the whitespace (a line break) at its ends."""

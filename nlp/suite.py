@@ -96,6 +96,7 @@ def _lengths(nlp: Any, passages: list[dict[str, Any]], labels: dict[Any, Any], h
         headline[f"labelled_per_answer_long_{size}"] = mean_gold
     _section(
         stdout,
-        "Themes per answer against length: generated long answers (an organisation's passages joined)",
+        "Themes per answer against length: generated long answers"
+        " (an organisation's passages joined, repeated when it has fewer)",
         "\n".join(body),
     )

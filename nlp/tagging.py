@@ -75,8 +75,11 @@ def _pieces(text: str) -> list[int]:
     return starts
 
 
-def tag_texts(nlp: Language, texts: Iterable[str], *, batch_size: int = 256) -> Iterator[Tagged]:
-    """Tag texts in batches with ``nlp.pipe``; yields one result per text, in order (skipped ones with a reason)."""
+def tag_texts(
+    nlp: Language, texts: Iterable[str], *, batch_size: int = 256, with_mentions: bool = False
+) -> Iterator[Tagged]:
+    """Tag texts in batches with ``nlp.pipe``; yields one result per text, in order (skipped ones with a reason).
+    ``with_mentions`` also gives the phrases that counted as evidence (the product stores only the sentences)."""
     texts = list(texts)
     jobs: list[tuple[int, int, str]] = []  # (text number, piece offset, piece)
     reasons = [skip_reason(text) for text in texts]
@@ -88,12 +91,12 @@ def tag_texts(nlp: Language, texts: Iterable[str], *, batch_size: int = 256) -> 
     parts: dict[int, list[Tagged]] = {}
     docs = nlp.pipe((piece for _, _, piece in jobs), batch_size=batch_size)
     for (number, offset, _), doc in zip(jobs, docs, strict=True):
-        parts.setdefault(number, []).append(_result(doc, offset))
+        parts.setdefault(number, []).append(_result(doc, offset, with_mentions))
     for number, reason in enumerate(reasons):
         yield _combine(parts.get(number, []), reason)
 
 
-def _result(doc: object, offset: int) -> Tagged:
+def _result(doc: object, offset: int, with_mentions: bool) -> Tagged:
     """The tagged result of one doc, its offsets moved by `offset` characters."""
     spans_key = SPANS_KEY
     group = doc.spans[spans_key] if spans_key in doc.spans else ()  # type: ignore[attr-defined]
@@ -103,11 +106,12 @@ def _result(doc: object, offset: int) -> Tagged:
         TaggedSpan(s.label_, s.start_char + offset, s.end_char + offset, s.text, score, level)
         for s, score, level in zip(group, scores, levels, strict=True)
     )
-    text = doc.text  # type: ignore[attr-defined]
-    mentions = tuple(
-        Mention(key, start + offset, end + offset, text[start:end])
-        for key, start, end in doc._.theme_mentions or ()  # type: ignore[attr-defined]
-    )
+    mentions: tuple[Mention, ...] = ()
+    if with_mentions:
+        mentions = tuple(
+            Mention(key, span.start_char + offset, span.end_char + offset, span.text)
+            for key, span in ((key, doc[start:end]) for key, start, end in doc._.theme_mentions or ())  # type: ignore[index]
+        )
     found = doc._.theme_scores or {}  # type: ignore[attr-defined]
     return Tagged(
         themes=tuple(doc._.themes or ()),  # type: ignore[attr-defined]

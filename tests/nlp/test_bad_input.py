@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def tag_one(pipeline: Language, text: str) -> Tagged:
     """Tag one text and check every offset against it."""
-    (tagged,) = tag_texts(pipeline, [text])
+    (tagged,) = tag_texts(pipeline, [text], with_mentions=True)
     for item in (*tagged.spans, *tagged.mentions):
         assert text[item.start : item.end] == item.text
     assert set(tagged.themes) == {s.theme for s in tagged.spans}

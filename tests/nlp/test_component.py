@@ -21,7 +21,7 @@ def themes_of(pipeline: Language, text: str) -> list[str]:
 def spans_of(pipeline: Language, text: str) -> list[tuple[str, str]]:
     """(theme key, mention text) pairs in document order."""
     doc = pipeline(text)
-    return [(key, doc.text[start:end]) for key, start, end in doc._.theme_mentions]
+    return [(key, doc[start:end].text) for key, start, end in doc._.theme_mentions]
 
 
 def test_spans_have_theme_labels_and_character_offsets(pipeline: Language) -> None:
@@ -111,7 +111,7 @@ def test_custom_codebook_patterns_windowed_pattern_and_exclusion(small_codebook:
     assert themes_of(pipeline, "The Care Quality Commission visited.") == []
     assert themes_of(pipeline, "We Commissioned it; the Care Quality Commission visited.") == ["commissioning"]
     doc = pipeline("Completeness rose from 71 % to 93 %.")
-    assert [(key, doc.text[s:e]) for key, s, e in doc._.theme_mentions] == [("figures", "from 71 % to")]
+    assert [(key, doc[s:e].text) for key, s, e in doc._.theme_mentions] == [("figures", "from 71 % to")]
     assert themes_of(pipeline, "It rose to 93 %.") == []
 
 

@@ -14,7 +14,7 @@ def test_tag_texts_offsets_index_the_original_text(pipeline: Language) -> None:
         "Nothing to report.",
         "Ünïcode café: restraint—and seclusion—fell.",
     ]
-    results = list(tag_texts(pipeline, texts, batch_size=2))
+    results = list(tag_texts(pipeline, texts, batch_size=2, with_mentions=True))
     assert len(results) == 3
     for text, tagged in zip(texts, results, strict=True):
         assert isinstance(tagged, Tagged)
