@@ -58,7 +58,7 @@ def _seed(app: Flask, sizes: Sequence[int]) -> list[int]:
             conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         Base.metadata.create_all(db.engine)
         ids = [seed_round(n, seed=i + 1).round_id for i, n in enumerate(sizes)]
-        with db.engine.connect() as conn:
+        with db.engine.begin() as conn:  # committed: ANALYZE's statistics are transactional
             conn.exec_driver_sql("ANALYZE")
         return ids
 
