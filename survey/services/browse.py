@@ -230,9 +230,8 @@ def _base(round_id: int, f: Filters, name: str) -> CTE:
     return base
 
 
-def _answers(round_id: int, f: Filters, name: str = "round_answers") -> tuple[CTE, list[Any]]:
-    """The round's answers under the filters: the CTE of `_base` and the conditions left for its rows."""
-    base = _base(round_id, f, name)
+def _row_conditions(base: CTE, f: Filters) -> list[Any]:
+    """The filters `_base` leaves to its rows: theme, code source and review status."""
     where: list[Any] = []
     if f.theme:
         where.append(_live_code(base.c.id, theme=f.theme))
@@ -240,7 +239,13 @@ def _answers(round_id: int, f: Filters, name: str = "round_answers") -> tuple[CT
         where.append(_live_code(base.c.id, source=f.source))
     if f.status:
         where.append(_status_is(base.c.id, f.status))
-    return base, where
+    return where
+
+
+def _answers(round_id: int, f: Filters, name: str = "round_answers") -> tuple[CTE, list[Any]]:
+    """The round's answers under the filters: the CTE of `_base` and the conditions left for its rows."""
+    base = _base(round_id, f, name)
+    return base, _row_conditions(base, f)
 
 
 @dataclass(frozen=True)
@@ -274,12 +279,29 @@ class Page:
 FACETS = ("commitment", "question", "theme", "kind", "status", "source")
 
 
+BASE_FILTERS = ("commitment", "question", "kind")  # the facets whose own filter is one of `_base`'s
+
+
 def _facet_counts(round_id: int, f: Filters) -> Any:
-    """Every facet's counts in one statement: (facet, value, answers), each with its own filter cleared."""
+    """Every facet's counts in one statement: (facet, value, answers), each with its own filter cleared. Facets
+    whose clearing leaves `_base` unchanged share one CTE, so a page materialises the round's rows once or twice."""
     text = String(80)
+    shared = _base(round_id, f, "facet_rows")
     parts = []
-    for name in ("commitment", "question", "kind", "status"):
-        base, where = _answers(round_id, f.without(name), f"facet_{name}")
+    for name in (*BASE_FILTERS, "status", "theme", "source"):
+        others = f.without(name)
+        base = _base(round_id, others, f"facet_{name}") if name in BASE_FILTERS and getattr(f, name) else shared
+        where = _row_conditions(base, others)
+        if name in ("theme", "source"):
+            column = Code.theme_key if name == "theme" else cast(Code.source, text)
+            parts.append(
+                select(literal(name), column, func.count(distinct(base.c.id)))
+                .select_from(base)
+                .join(Code, and_(Code.answer_id == base.c.id, Code.status != CodeStatus.REJECTED))
+                .where(*where)
+                .group_by(column)
+            )
+            continue
         column = {
             "commitment": cast(base.c.commitment, text),
             "question": base.c.question,
@@ -287,16 +309,6 @@ def _facet_counts(round_id: int, f: Filters) -> Any:
             "status": review_status(base.c.id),
         }[name]
         parts.append(select(literal(name), column, func.count()).select_from(base).where(*where).group_by(column))
-    for name in ("theme", "source"):
-        base, where = _answers(round_id, f.without(name), f"facet_{name}")
-        column = Code.theme_key if name == "theme" else cast(Code.source, text)
-        parts.append(
-            select(literal(name), column, func.count(distinct(base.c.id)))
-            .select_from(base)
-            .join(Code, and_(Code.answer_id == base.c.id, Code.status != CodeStatus.REJECTED))
-            .where(*where)
-            .group_by(column)
-        )
     return union_all(*parts)
 
 
