@@ -125,7 +125,7 @@ def lead_pages(walk: Walk, round_id: int, response_id: int) -> None:
     pressed = walk.post(f"/manage/rounds/{round_id}/retag", {})
     walk.get(pressed.headers["location"])
     job_id = int(pressed.headers["location"].rstrip("/").rpartition("/")[2])
-    for blueprint in ("manage", "auth"):
+    for blueprint in ("manage", "review", "auth"):
         walk.rest(blueprint, {"round_id": round_id, "response_id": response_id, "job_id": job_id})
     walk.post("/auth/logout", {})
 
