@@ -1,4 +1,4 @@
-"""the review workspace's browse page: full-text search on answers (GIN, PostgreSQL) and a commitment/question index
+"""the review workspace's browse page: full-text search on answers (GIN, PostgreSQL only)
 
 Revision ID: 0008
 Revises: 0007
@@ -18,8 +18,6 @@ FTS = "to_tsvector('english'::regconfig, coalesce(text, ''::text))"
 
 
 def upgrade():
-    with op.batch_alter_table("answers", schema=None) as batch_op:
-        batch_op.create_index("ix_answers_commitment_question", ["commitment_number", "question_key"], unique=False)
     if op.get_bind().dialect.name == "postgresql":
         op.create_index("ix_answers_text_fts", "answers", [sa.text(FTS)], unique=False, postgresql_using="gin")
 
@@ -27,5 +25,3 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.drop_index("ix_answers_text_fts", table_name="answers", postgresql_using="gin")
-    with op.batch_alter_table("answers", schema=None) as batch_op:
-        batch_op.drop_index("ix_answers_commitment_question")

@@ -19,4 +19,3 @@ def answer_document() -> ColumnElement[object]:
 ANSWER_TEXT_FTS = Index(
     "ix_answers_text_fts", answer_document(), postgresql_using="gin", _table=Answer.__table__
 ).ddl_if(dialect="postgresql")
-ANSWER_COMMITMENT_QUESTION = Index("ix_answers_commitment_question", Answer.commitment_number, Answer.question_key)

@@ -14,8 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
-    Select,
     String,
     and_,
     case,
@@ -127,22 +127,22 @@ def parse_filters(args: dict[str, str], *, themes: Iterable[str], questions: Ite
     )
 
 
-def _live_code(theme: str | None = None, source: CodeSource | None = None) -> ColumnElement[bool]:
+def _live_code(answer_id: ColumnElement[int], theme: str | None = None, source: str | None = None) -> Any:
     """The answer has a code that is not rejected, of this theme or source (its own alias: the facet queries join
     codes themselves)."""
     code = aliased(Code)
-    where = [code.answer_id == Answer.id, code.status != CodeStatus.REJECTED]
+    where = [code.answer_id == answer_id, code.status != CodeStatus.REJECTED]
     if theme:
         where.append(code.theme_key == theme)
     if source:
         where.append(code.source == source)
-    return select(code.id).where(*where).correlate(Answer).exists()
+    return select(code.id).where(*where).exists()
 
 
-def review_status() -> ColumnElement[str]:
-    """An answer's review status as SQL (see ReviewStatus): disputed first, then reviewed, else unreviewed."""
+def _disputed(answer_id: ColumnElement[int]) -> Any:
+    """Two reviewers' decisions on one of the answer's codes differ."""
     first, second, code = aliased(CodeDecision), aliased(CodeDecision), aliased(Code)
-    disputed = (
+    return (
         select(first.id)
         .join(
             second,
@@ -153,16 +153,32 @@ def review_status() -> ColumnElement[str]:
             ),
         )
         .join(code, code.id == first.code_id)
-        .where(code.answer_id == Answer.id)
-        .correlate(Answer)
+        .where(code.answer_id == answer_id)
         .exists()
     )
-    reviewed = select(AnswerReview.id).where(AnswerReview.answer_id == Answer.id).correlate(Answer).exists()
+
+
+def _reviewed(answer_id: ColumnElement[int]) -> Any:
+    """A reviewer marked the answer reviewed."""
+    return select(AnswerReview.id).where(AnswerReview.answer_id == answer_id).exists()
+
+
+def review_status(answer_id: ColumnElement[int]) -> ColumnElement[str]:
+    """An answer's review status as SQL (see ReviewStatus): disputed first, then reviewed, else unreviewed."""
     return case(
-        (disputed, literal(ReviewStatus.DISPUTED.value)),
-        (reviewed, literal(ReviewStatus.REVIEWED.value)),
+        (_disputed(answer_id), literal(ReviewStatus.DISPUTED.value)),
+        (_reviewed(answer_id), literal(ReviewStatus.REVIEWED.value)),
         else_=literal(ReviewStatus.UNREVIEWED.value),
     )
+
+
+def _status_is(answer_id: ColumnElement[int], status: ReviewStatus) -> ColumnElement[bool]:
+    """The answer's review status is `status`, as plain EXISTS tests the planner can estimate."""
+    if status == ReviewStatus.DISPUTED:
+        return _disputed(answer_id)
+    if status == ReviewStatus.REVIEWED:
+        return and_(_reviewed(answer_id), ~_disputed(answer_id))
+    return and_(~_reviewed(answer_id), ~_disputed(answer_id))
 
 
 def _search(q: str) -> ColumnElement[bool]:
@@ -173,8 +189,10 @@ def _search(q: str) -> ColumnElement[bool]:
     return func.lower(Answer.text).like(f"%{escaped}%", escape="\\")
 
 
-def _conditions(round_id: int, f: Filters) -> list[ColumnElement[bool]]:
-    """The WHERE clauses for a round's submitted free-text answers under these filters."""
+def _base(round_id: int, f: Filters, name: str) -> CTE:
+    """The round's submitted free-text answers under the filters on their own columns (and the search), as a
+    CTE; on PostgreSQL MATERIALIZED, so the code and review tests run on these rows only, whatever the planner
+    guesses about their combined selectivity."""
     where: list[ColumnElement[bool]] = [
         Response.round_id == round_id,
         Response.status == ResponseStatus.SUBMITTED,
@@ -185,30 +203,49 @@ def _conditions(round_id: int, f: Filters) -> list[ColumnElement[bool]]:
         where.append(Answer.commitment_number == f.commitment)
     if f.question:
         where.append(Answer.question_key == f.question)
-    if f.theme:
-        where.append(_live_code(theme=f.theme))
     if f.organisation is not None:
         where.append(Response.organisation_id == f.organisation)
     if f.kind:
         where.append(Organisation.kind == f.kind)
-    if f.status:
-        where.append(review_status() == f.status.value)
-    if f.source:
-        where.append(_live_code(source=f.source))
     if f.q:
         where.append(_search(f.q))
+    base = (
+        select(
+            Answer.id.label("id"),
+            Answer.response_id.label("response_id"),
+            Response.organisation_id.label("organisation_id"),
+            Organisation.name.label("organisation"),
+            Organisation.kind.label("kind"),
+            Answer.commitment_number.label("commitment"),
+            Answer.question_key.label("question"),
+            Answer.text.label("text"),
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .join(Organisation, Organisation.id == Response.organisation_id)
+        .where(*where)
+        .cte(name)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        base = base.prefix_with("MATERIALIZED")
+    return base
+
+
+def _row_conditions(base: CTE, f: Filters) -> list[Any]:
+    """The filters `_base` leaves to its rows: theme, code source and review status."""
+    where: list[Any] = []
+    if f.theme:
+        where.append(_live_code(base.c.id, theme=f.theme))
+    if f.source:
+        where.append(_live_code(base.c.id, source=f.source))
+    if f.status:
+        where.append(_status_is(base.c.id, f.status))
     return where
 
 
-def _answers(round_id: int, f: Filters, *columns: Any) -> Select[Any]:
-    """SELECT columns FROM the round's answers (with their response and organisation) under these filters."""
-    return (
-        select(*columns)
-        .select_from(Answer)
-        .join(Response, Response.id == Answer.response_id)
-        .join(Organisation, Organisation.id == Response.organisation_id)
-        .where(*_conditions(round_id, f))
-    )
+def _answers(round_id: int, f: Filters, name: str = "round_answers") -> tuple[CTE, list[Any]]:
+    """The round's answers under the filters: the CTE of `_base` and the conditions left for its rows."""
+    base = _base(round_id, f, name)
+    return base, _row_conditions(base, f)
 
 
 @dataclass(frozen=True)
@@ -242,51 +279,59 @@ class Page:
 FACETS = ("commitment", "question", "theme", "kind", "status", "source")
 
 
-def _facet_counts(round_id: int, f: Filters) -> Select[Any]:
-    """Every facet's counts in one statement: (facet, value, answers), each with its own filter cleared."""
+BASE_FILTERS = ("commitment", "question", "kind")  # the facets whose own filter is one of `_base`'s
+
+
+def _facet_counts(round_id: int, f: Filters) -> Any:
+    """Every facet's counts in one statement: (facet, value, answers), each with its own filter cleared. Facets
+    whose clearing leaves `_base` unchanged share one CTE, so a page materialises the round's rows once or twice."""
     text = String(80)
-    parts = [
-        _answers(
-            round_id, f.without("commitment"), literal("commitment"), cast(Answer.commitment_number, text), func.count()
-        ).group_by(Answer.commitment_number),
-        _answers(round_id, f.without("question"), literal("question"), Answer.question_key, func.count()).group_by(
-            Answer.question_key
-        ),
-        _answers(round_id, f.without("kind"), literal("kind"), Organisation.kind, func.count()).group_by(
-            Organisation.kind
-        ),
-    ]
-    status = review_status()
-    parts.append(_answers(round_id, f.without("status"), literal("status"), status, func.count()).group_by(status))
-    for name, column in (("theme", Code.theme_key), ("source", cast(Code.source, text))):
-        parts.append(
-            _answers(round_id, f.without(name), literal(name), column, func.count(distinct(Answer.id)))
-            .join(Code, and_(Code.answer_id == Answer.id, Code.status != CodeStatus.REJECTED))
-            .group_by(column)
-        )
+    shared = _base(round_id, f, "facet_rows")
+    parts = []
+    for name in (*BASE_FILTERS, "status", "theme", "source"):
+        others = f.without(name)
+        base = _base(round_id, others, f"facet_{name}") if name in BASE_FILTERS and getattr(f, name) else shared
+        where = _row_conditions(base, others)
+        if name in ("theme", "source"):
+            column = Code.theme_key if name == "theme" else cast(Code.source, text)
+            parts.append(
+                select(literal(name), column, func.count(distinct(base.c.id)))
+                .select_from(base)
+                .join(Code, and_(Code.answer_id == base.c.id, Code.status != CodeStatus.REJECTED))
+                .where(*where)
+                .group_by(column)
+            )
+            continue
+        column = {
+            "commitment": cast(base.c.commitment, text),
+            "question": base.c.question,
+            "kind": base.c.kind,
+            "status": review_status(base.c.id),
+        }[name]
+        parts.append(select(literal(name), column, func.count()).select_from(base).where(*where).group_by(column))
     return union_all(*parts)
 
 
 def page(round_id: int, f: Filters, *, after: int | None = None, before: int | None = None) -> Page:
     """One page of answers after (or before) an answer id, with the total and the facets' counts."""
-    stmt = _answers(
-        round_id,
-        f,
-        Answer.id,
-        Answer.response_id,
-        Response.organisation_id,
-        Organisation.name,
-        Organisation.kind,
-        Answer.commitment_number,
-        Answer.question_key,
-        Answer.text,
-        review_status(),
-    )
+    base, where = _answers(round_id, f)
+    b = base.c
+    stmt = select(
+        b.id,
+        b.response_id,
+        b.organisation_id,
+        b.organisation,
+        b.kind,
+        b.commitment,
+        b.question,
+        b.text,
+        review_status(b.id),
+    ).where(*where)
     backwards = before is not None and after is None
     if backwards:
-        stmt = stmt.where(Answer.id < before).order_by(Answer.id.desc())
+        stmt = stmt.where(b.id < before).order_by(b.id.desc())
     else:
-        stmt = stmt.where(Answer.id > (after or 0)).order_by(Answer.id)
+        stmt = stmt.where(b.id > (after or 0)).order_by(b.id)
     found = db.session.execute(stmt.limit(PAGE_SIZE + 1)).all()
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
@@ -297,7 +342,7 @@ def page(round_id: int, f: Filters, *, after: int | None = None, before: int | N
         Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], ReviewStatus(r[8]), codes.get(r[0], ())) for r in found
     )
     total, organisations = db.session.execute(
-        _answers(round_id, f, func.count(), func.count(distinct(Response.organisation_id)))
+        select(func.count(), func.count(distinct(b.organisation_id))).select_from(base).where(*where)
     ).one()
     facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
     for name, value, count in db.session.execute(_facet_counts(round_id, f)):
