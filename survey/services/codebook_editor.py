@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -250,8 +251,26 @@ def split(draft: CodebookDraft, user_id: int, key: str, new_name: str, moved: st
     return new_key
 
 
-def publish(draft: CodebookDraft, lead_id: int) -> CodebookVersion:
-    """Make the draft the pledge's next codebook version (its merges and splits kept with it); flushes."""
+@dataclass(frozen=True)
+class Published:
+    """A published version and the answers whose codes of a split theme are to be decided again."""
+
+    version: CodebookVersion
+    again: list[int]
+
+    @property
+    def message(self) -> str:
+        """What the lead is told."""
+        done = f"Version {self.version.version} is published."
+        if not self.again:
+            return done
+        answers = "1 answer has" if len(self.again) == 1 else f"{len(self.again)} answers have"
+        return f"{done} {answers} codes of a split theme to decide again."
+
+
+def publish(draft: CodebookDraft, lead_id: int, round_id: int) -> Published:
+    """Make the draft the pledge's next codebook version (its merges and splits kept with it), and carry the
+    round's reviewed codes over to it before it is re-tagged; flushes."""
     check(draft.data)
     current = codebooks.current_version_id(draft.pledge_id)
     if current != draft.base_version_id:
@@ -268,7 +287,7 @@ def publish(draft: CodebookDraft, lead_id: int) -> CodebookVersion:
     )
     db.session.delete(draft)
     db.session.flush()
-    return version
+    return Published(version, carry_over(version, round_id))
 
 
 def carry_over(version: CodebookVersion, round_id: int) -> list[int]:

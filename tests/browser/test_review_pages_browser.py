@@ -4,8 +4,12 @@ included."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from survey.models import AnswerReview, Code, CodeDecision
+from survey.models.review import DoubleCoding
 from survey.services import staff
+from tests.browser.test_journey_browser import follow
 from tests.browser.test_review_keyboard_browser import signed_in_page
 from tests.survey.conftest import LEAD_PASSWORD, lead, submitted  # noqa: F401  (fixtures)
 from tests.survey.review_data import coded_answers
@@ -62,4 +66,23 @@ def test_double_coding_pages_pass_axe(new_page, client, submitted, lead, db, axe
     page.get_by_label("Second reviewer").select_option(label="Sam Second")
     _press(page, "Assign the sample")
     assert page.locator("tbody tr").count() == 2
+    axe(page)
+
+    # Both finish the first answer, disagreeing on one theme: the lead's resolve page, and its error state.
+    coding = db.session.scalars(select(DoubleCoding).order_by(DoubleCoding.answer_id)).first()
+    code = db.session.scalars(select(Code).where(Code.answer_id == coding.answer_id)).first()
+    for who, decision in ((coding.first_reviewer_id, "accepted"), (coding.second_reviewer_id, "rejected")):
+        db.session.add_all(
+            [
+                AnswerReview(answer_id=coding.answer_id, reviewer_id=who),
+                CodeDecision(code_id=code.id, reviewer_id=who, decision=decision),
+            ]
+        )
+    db.session.commit()
+    page.reload()
+    follow(page, f"Compare and resolve answer {coding.answer_id}")
+    assert page.get_by_role("heading", level=1).inner_text() == "Resolve a double-coded answer"
+    axe(page)
+    _press(page, "Resolve this answer")
+    assert "Choose accept or reject for every theme" in page.locator(".nhsuk-error-summary").inner_text()
     axe(page)

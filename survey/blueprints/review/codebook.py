@@ -214,25 +214,27 @@ def codebook_preview(job_id: int) -> str:
 @require_role("lead")
 def publish() -> WerkzeugResponse | tuple[str, int]:
     """Publish the draft as the next codebook version and re-tag the chosen round with it."""
-    form = _forms()["round_form"]
-    rnd = _chosen_round(form)
-    if rnd is None:
-        return _page(400, "Choose the round to re-tag with the new version.")
-    data, draft = editor.current_data(pledge_id())
-    if draft is None:
-        return _page(400, "There are no changes to publish: edit the codebook first.")
+    rnd = _chosen_round(_forms()["round_form"])
+    _, draft = editor.current_data(pledge_id())
+    if rnd is None or draft is None:
+        return _page(
+            400,
+            "There are no changes to publish: edit the codebook first."
+            if rnd
+            else "Choose the round to re-tag with the new version.",
+        )
     try:
-        version = editor.publish(draft, current_user.id)
-        again = editor.carry_over(version, rnd.id)
+        published = editor.publish(draft, current_user.id, rnd.id)
     except EditorError as error:
         db.session.rollback()
         return _page(409, str(error))
     db.session.commit()
-    answers = "1 answer has" if len(again) == 1 else f"{len(again)} answers have"
-    flash(
-        f"Version {version.version} is published."
-        + (f" {answers} codes of a split theme to decide again." if again else "")
-    )
+    flash(published.message)
+    return _retag(rnd)
+
+
+def _retag(rnd: Round) -> WerkzeugResponse:
+    """Re-tag a round with the pledge's newest codebook version and show the job's progress."""
     try:
         job, _ = jobs.launch(tagging.RETAG, "round", rnd.id)
     except RedisError:

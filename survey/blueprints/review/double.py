@@ -107,19 +107,23 @@ def resolve_double_coding(coding_id: int) -> Any:
     coding = db.get_or_404(DoubleCoding, coding_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    choices = {
-        int(key.removeprefix("code-")): Decision(value)
-        for key, value in request.form.items()
-        if key.startswith("code-") and key[5:].isdigit() and value in set(Decision)
-    }
     try:
-        double_coding.resolve(coding, choices, current_user.id)
+        double_coding.resolve(coding, _choices(request.form), current_user.id)
     except ReviewError as error:
         db.session.rollback()
         return _resolve_page(coding, 400, str(error))
     db.session.commit()
     flash("The answer's double coding is resolved.")
     return redirect(url_for("review.double_coding_round", round_id=coding_round(coding)))
+
+
+def _choices(form: Any) -> dict[int, Decision]:
+    """The lead's choice per disputed code, from the radios named code-<id>."""
+    return {
+        int(key.removeprefix("code-")): Decision(value)
+        for key, value in form.items()
+        if key.startswith("code-") and key[5:].isdigit() and value in set(Decision)
+    }
 
 
 def coding_round(coding: DoubleCoding) -> int:
