@@ -76,7 +76,7 @@ class Suggester:
 
 def _pipeline() -> Pipeline:
     """An untrained pipeline: TF-IDF features, then a calibrated linear SVM per theme."""
-    svm = LinearSVC(C=0.5, class_weight="balanced")
+    svm = LinearSVC(C=0.5, class_weight="balanced", random_state=0)  # the same answers give the same model
     return Pipeline(
         [
             (
