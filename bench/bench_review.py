@@ -25,7 +25,6 @@ if str(ROOT) not in sys.path:
 
 from flask import Flask  # noqa: E402
 
-from bench.bench_retag import ensure_database  # noqa: E402
 from survey import create_app  # noqa: E402
 from survey.extensions import db  # noqa: E402
 from survey.models import Base, Round, utcnow  # noqa: E402
@@ -109,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--reuse", action="store_true", help="time the rounds already seeded (same sizes)")
     args = parser.parse_args(argv)
+
+    from bench.bench_retag import ensure_database  # here: bench_retag imports spaCy, the export process must not
 
     url = ensure_database(args.pg, "bench_review_lists")
     app = make_app(url)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+import uuid
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -15,7 +16,8 @@ from sqlalchemy import select
 
 from survey.extensions import db as _db
 from survey.models import Answer, Code, Organisation, Response
-from survey.services.qda import clean, clean_with_offsets, unique_names
+from survey.services.qda import _NAMESPACE as NAMESPACE
+from survey.services.qda import clean, clean_with_offsets, guid, unique_names
 from tests.review_data import PASSWORD, seed_round
 from tests.staff_login import sign_in
 
@@ -54,6 +56,7 @@ def test_offsets_map_exactly_onto_the_written_text():
     written, where = clean_with_offsets(text, [0, 3, 4, 8, len(text)])
     assert written == clean(text) == unicodedata.normalize("NFC", "a\nb👍éc" + "d")
     assert written[where[3] : where[4]] == "b" and written[where[4] : where[8]] == "👍éc"
+    assert guid(7, "theme", "carers") == str(uuid.uuid5(NAMESPACE, "round/7/theme/carers"))
     assert unique_names(["Carers", "carers", "Carers", "Other"]) == ["Carers", "carers (2)", "Carers (3)", "Other"]
 
 
@@ -93,9 +96,9 @@ def test_the_project_validates_and_every_coded_selection_matches_the_database(cl
             else:
                 exported[(source.get("name"), codes[target], text[start:end])] += 1
     # Each case names its sources, and codes each of them whole.
-    for guid, case in cases.items():
+    for case_guid, case in cases.items():
         refs = {r.get("targetGUID") for r in case.iterfind("q:SourceRef", NS)}
-        assert refs and refs == case_coded[guid]
+        assert refs and refs == case_coded[case_guid]
 
     expected: Counter[tuple[str, str, str]] = Counter()
     theme_names = {c.get("guid"): c.get("name") for c in qde.iterfind(".//q:CodeBook/q:Codes/q:Code", NS)}
