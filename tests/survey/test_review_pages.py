@@ -76,7 +76,7 @@ def test_the_whole_report_shows_every_answer_with_codes_beside_free_text(
         "Saved by Person 0 of",  # who saved what
     ):
         assert expected in text, expected
-    assert "<mark>" in page.text and "(evidence for" in page.text
+    assert '<mark class="app-evidence' in page.text and "evidence for" in page.text
 
 
 @pytest.fixture()
