@@ -14,6 +14,7 @@ from survey.models.rounds import (
     Round,
     SectionState,
 )
+from survey.models.syntheses import Synthesis, SynthesisKind
 
 __all__ = [
     "ORGANISATION_KINDS",
@@ -38,6 +39,8 @@ __all__ = [
     "Round",
     "SectionState",
     "StaffSession",
+    "Synthesis",
+    "SynthesisKind",
     "Theme",
     "User",
     "utcnow",
