@@ -62,7 +62,9 @@ def register() -> str:
 @cache
 def _covered() -> frozenset[int]:
     register()
-    return frozenset(pdfmetrics.getFont(FAMILY).face.charToGlyph)
+    # The characters both faces user text is set in can show (the regular one and the bold one of headings).
+    regular, bold = (pdfmetrics.getFont(name).face.charToGlyph for name in (FAMILY, f"{FAMILY}-Bold"))
+    return frozenset(regular).intersection(bold)
 
 
 def printable(text: str) -> str:

@@ -150,7 +150,7 @@ class _Gatherer:
                 select(Commitment.number, Commitment.title)
                 .where(Commitment.pledge_id == self.round.pledge_id)
                 .order_by(Commitment.number)
-            ).tuples()
+            )
         )
         self.questionnaire = expand(definition, self.titles, first_report=False)
 
@@ -258,11 +258,7 @@ class _Gatherer:
                     break
             chosen[key] = picked
         ids = {c[2] for picked in chosen.values() for c in picked}
-        texts = (
-            dict(db.session.execute(select(Answer.id, Answer.text).where(Answer.id.in_(ids))).tuples().all())
-            if ids
-            else {}
-        )
+        texts = dict(db.session.execute(select(Answer.id, Answer.text).where(Answer.id.in_(ids))).all()) if ids else {}
         quotes: dict[str, list[d.Quote]] = defaultdict(list)
         labels = self.labels()
         for (part, theme), picked in chosen.items():

@@ -44,10 +44,9 @@ def styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11),
         "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5),
         "cell_head": ParagraphStyle("cell_head", parent=base, fontSize=8.5, leading=10.5, fontName=f"{family}-Bold"),
-        "quote": ParagraphStyle(
-            "quote", parent=base, leftIndent=10, borderPadding=(4, 0, 4, 8), fontName=f"{family}-Oblique", spaceAfter=2
-        ),
-        "cite": ParagraphStyle("cite", parent=base, leftIndent=10, fontSize=8.5, textColor=NHS_GREY, spaceAfter=8),
+        # User text is set in the regular and bold faces only: DejaVu Sans Oblique has no Arabic, for one.
+        "quote": ParagraphStyle("quote", parent=base, fontSize=10.5, leading=15),
+        "cite": ParagraphStyle("cite", parent=base, fontSize=8.5, textColor=NHS_GREY),
         "title": ParagraphStyle(
             "title", parent=base, fontName=f"{family}-Bold", fontSize=26, leading=32, textColor=NHS_BLUE
         ),
@@ -156,6 +155,23 @@ class Document(BaseDocTemplate):
     def handle_documentBegin(self) -> None:
         self._headings = 0
         super().handle_documentBegin()
+
+
+def quote(paragraph: Paragraph, cite: Paragraph) -> Table:
+    """A quote set off by a bar on its left, its source under it."""
+    t = Table([[paragraph], [cite]], colWidths=[A4[0] - 2 * MARGIN - 12], hAlign="RIGHT")
+    t.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), fonts.register()),
+                ("LINEBEFORE", (0, 0), (0, -1), 3, NHS_BLUE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 10),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return t
 
 
 def contents(st: dict[str, ParagraphStyle]) -> TableOfContents:

@@ -105,7 +105,7 @@ def _titles(pledge_id: int) -> list[tuple[int, str]]:
             select(Commitment.number, Commitment.title)
             .where(Commitment.pledge_id == pledge_id)
             .order_by(Commitment.number)
-        ).tuples()
+        )
     )
 
 
@@ -124,9 +124,7 @@ def report(response_id: int, *, public: bool = False) -> Document | None:
         return None
     response, org_name, round_name, pledge_id, pledge_name, definition = row
     values = dict(
-        db.session.execute(select(Answer.field_key, Answer.value).where(Answer.response_id == response_id))
-        .tuples()
-        .all()
+        db.session.execute(select(Answer.field_key, Answer.value).where(Answer.response_id == response_id)).all()
     )
     first = "why_pledge" in values or "changes_since_last" not in values
     questionnaire = expand(definition, _titles(pledge_id), first_report=first)

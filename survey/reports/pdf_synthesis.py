@@ -9,7 +9,7 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer
+from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Paragraph, Spacer
 
 from survey.rates import SMALL_COUNT_RULE, ZERO_COUNT_RULE, RateTable
 from survey.reports import fonts, layout
@@ -167,18 +167,9 @@ class _Story:
             names = {t.key: t.name for t in f.themes}
             for q in f.quotes:
                 mark = " * unreviewed code" if q.unreviewed else ""
-                self.add(
-                    KeepTogether(
-                        [
-                            _p(f"“{q.text}”", self.st, "quote"),
-                            _p(
-                                f"— {q.source[:1].upper()}{q.source[1:]} ({names.get(q.theme_key, q.theme_key)}){mark}",
-                                self.st,
-                                "cite",
-                            ),
-                        ]
-                    )
-                )
+                theme = names.get(q.theme_key, q.theme_key)
+                cite = _p(f"— {q.source[:1].upper()}{q.source[1:]} ({theme}){mark}", self.st, "cite")
+                self.add(layout.quote(_p(f"“{q.text}”", self.st, "quote"), cite), Spacer(0, 6))
                 self.mark_if(q.unreviewed)
 
     def commitments(self) -> None:

@@ -108,7 +108,7 @@ def _load(kind: Any, value: Any) -> Any:
     if dataclasses.is_dataclass(kind) and isinstance(value, dict):
         hints = typing.get_type_hints(kind)
         return kind(**{f.name: _load(hints[f.name], value[f.name]) for f in dataclasses.fields(kind)})
-    if origin is tuple and isinstance(value, list):
+    if origin is tuple and isinstance(value, list | tuple):
         args = typing.get_args(kind)
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(_load(args[0], v) for v in value)
