@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
 from forms.base import Form
@@ -15,8 +16,8 @@ class BuildSynthesisForm(Form):
     kind = RadioField(
         "What do you want to build?",
         choices=[
-            (SynthesisKind.DRAFT.value, "A draft to check: includes codes nobody has reviewed yet, marked"),
-            (SynthesisKind.FINAL.value, "A version for publication: reviewed codes only"),
+            SelectChoice(SynthesisKind.DRAFT.value, "A draft to check: includes codes nobody has reviewed yet, marked"),
+            SelectChoice(SynthesisKind.FINAL.value, "A version for publication: reviewed codes only"),
         ],
         validators=[InputRequired("Choose a draft or a version for publication")],
     )
