@@ -89,7 +89,14 @@ class Measure:
     key: str
     label: str
     organisations: int
-    named: tuple[str, ...]  # those that consented to publication, by their label
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """What one organisation that allowed naming monitors by ethnicity (commitment 2)."""
+
+    organisation: str
+    measures: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -164,6 +171,7 @@ class SynthesisData:
     across: tuple[Findings, ...]  # challenges and support wanted, across commitments
     measures: tuple[Measure, ...]
     measures_answered: int
+    monitoring: tuple[Monitoring, ...]
     rates: Rates
     method: Method
 

@@ -11,6 +11,8 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
 
@@ -21,6 +23,8 @@ NHS_DARK = colors.HexColor("#212b32")
 NHS_GREY = colors.HexColor("#4c6272")
 NHS_PALE = colors.HexColor("#e8edee")
 MARGIN = 20 * mm
+PAD = 6  # a table cell's left and right padding, in points
+PAD_Y = 3  # its top and bottom padding
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,21 @@ def styles() -> dict[str, ParagraphStyle]:
     }
 
 
+class SketchCanvas(Canvas):
+    """The canvas of a first pass, which only finds the page each heading lands on for the contents page: the
+    layout is the same, but tables are not drawn (drawing their cells twice was a third of a large synthesis)."""
+
+    sketch = True
+
+
+class SketchTable(Table):
+    """A table that is laid out on every pass but drawn only on a real canvas."""
+
+    def drawOn(self, canvas: Any, x: float, y: float, _sW: float = 0) -> None:
+        if not getattr(canvas, "sketch", False):
+            super().drawOn(canvas, x, y, _sW)
+
+
 class Heading(Paragraph):
     """A heading paragraph that enters the outline and the contents at its level."""
 
@@ -111,6 +130,7 @@ class Document(BaseDocTemplate):
         )
         self.meta = meta
         self._headings = 0
+        self._sketched = False
         frame = Frame(MARGIN, MARGIN, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN, id="body")
         self.addPageTemplates([PageTemplate("page", [frame], onPage=self._page, onPageEnd=self._page_end)])
 
@@ -152,6 +172,13 @@ class Document(BaseDocTemplate):
             if flowable.toc:
                 self.notify("TOCEntry", (flowable.level, text, self.page, key))
 
+    def build(self, flowables: list[Flowable], filename: Any = None, canvasmaker: Any = Canvas) -> None:
+        """The first of several passes (the contents' page numbers) sketches; the others draw."""
+        if getattr(self, "_indexingFlowables", None) and not self._sketched:
+            self._sketched = True
+            canvasmaker = SketchCanvas
+        super().build(flowables, filename, canvasmaker)
+
     def handle_documentBegin(self) -> None:
         self._headings = 0
         super().handle_documentBegin()
@@ -159,7 +186,7 @@ class Document(BaseDocTemplate):
 
 def quote(paragraph: Paragraph, cite: Paragraph) -> Table:
     """A quote set off by a bar on its left, its source under it."""
-    t = Table([[paragraph], [cite]], colWidths=[A4[0] - 2 * MARGIN - 12], hAlign="RIGHT")
+    t = SketchTable([[paragraph], [cite]], colWidths=[A4[0] - 2 * MARGIN - 12], hAlign="RIGHT")
     t.setStyle(
         TableStyle(
             [
@@ -185,25 +212,49 @@ def contents(st: dict[str, ParagraphStyle]) -> TableOfContents:
 
 
 def table(rows: list[list[Any]], widths: list[float], st: dict[str, ParagraphStyle]) -> Table:
-    """A table whose header row repeats on every page it splits across; cells given as text are escaped."""
-    cells = [
-        [c if not isinstance(c, str) else Paragraph(fonts.safe(c), st["cell_head" if i == 0 else "cell"]) for c in row]
-        for i, row in enumerate(rows)
-    ]
-    t = Table(cells, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    """A table whose header row repeats on every page it splits across; cells given as text are escaped.
+
+    A body cell whose text fits on one line is drawn as a plain string: a Paragraph per cell (wrapped twice, as
+    the contents page needs two passes) was most of the time a synthesis of 3,000 organisations took."""
+    family = fonts.register()
+    cell = st["cell"]
+
+    def fit(text: str, width: float) -> Any:
+        plain = fonts.printable(text)
+        if "\n" not in plain and pdfmetrics.stringWidth(plain, family, cell.fontSize) <= width - 2 * PAD:
+            return plain
+        return Paragraph(fonts.safe(text), cell)
+
+    head = [c if not isinstance(c, str) else Paragraph(fonts.safe(c), st["cell_head"]) for c in rows[0]]
+    body = [[fit(c, w) if isinstance(c, str) else c for c, w in zip(row, widths, strict=True)] for row in rows[1:]]
+    cells = [head, *body]
+    # Row heights worked out here, once: left to ReportLab they are recomputed at every page a table splits over,
+    # by a search that is quadratic in the rows (the "who reported" table of 3,000 organisations took seconds).
+    heights = [max(_height(c, w, cell.leading) for c, w in zip(row, widths, strict=True)) + 2 * PAD_Y for row in cells]
+    t = SketchTable(cells, colWidths=widths, rowHeights=heights, repeatRows=1, hAlign="LEFT")
     t.setStyle(
         TableStyle(
             [
-                ("FONT", (0, 0), (-1, -1), fonts.register()),
+                ("FONT", (0, 0), (-1, -1), family, cell.fontSize, cell.leading),
+                ("TEXTCOLOR", (0, 0), (-1, -1), NHS_DARK),
+                ("LEFTPADDING", (0, 0), (-1, -1), PAD),
+                ("RIGHTPADDING", (0, 0), (-1, -1), PAD),
                 ("LINEBELOW", (0, 0), (-1, 0), 1, NHS_DARK),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#d8dde0")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), PAD_Y),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), PAD_Y),
             ]
         )
     )
     return t
+
+
+def _height(cell: Any, width: float, leading: float) -> float:
+    """The height a cell's content needs at this column width."""
+    if isinstance(cell, str):
+        return leading
+    return cell.wrap(width - 2 * PAD, 10_000)[1]
 
 
 def write(out: BinaryIO, meta: Meta, story: list[Flowable], *, multi: bool) -> None:

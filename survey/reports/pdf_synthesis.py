@@ -195,10 +195,14 @@ class _Story:
                 "Organisations are named where they allowed it.",
                 "small",
             )
-            rows = [["Measure", "Organisations", "Named organisations"]] + [
-                [m.label, str(m.organisations), "; ".join(m.named) or "—"] for m in d.measures
+            rows = [["Measure", "Organisations"]] + [[m.label, str(m.organisations)] for m in d.measures]
+            self.add(layout.table(rows, [WIDTH * 0.7, WIDTH * 0.3], self.st))
+        if d.monitoring:
+            self.add(Paragraph("Which organisations monitor what", self.st["h3"]))
+            rows = [["Organisation", "Monitors by ethnicity"]] + [
+                [m.organisation, "; ".join(m.measures)] for m in d.monitoring
             ]
-            self.add(layout.table(rows, [WIDTH * 0.3, WIDTH * 0.17, WIDTH * 0.53], self.st))
+            self.add(layout.table(rows, [WIDTH * 0.35, WIDTH * 0.65], self.st))
         self.add(Heading("Detention rate ratios", self.st["h2"], 1))
         r = d.rates
         self.para(
