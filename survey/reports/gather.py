@@ -33,7 +33,7 @@ from survey.rates import rate_ratios
 from survey.reports import data as d
 from survey.services.agreement import machine_vs_reviewed
 
-QUOTES_PER_THEME = 2
+QUOTES_PER_PART = 5  # short illustrative quotes: one for each of the most raised themes of a part
 QUOTE_CHARS = 320
 ACROSS = (
     ("challenges", "Challenges and barriers", ("challenges",)),
@@ -125,15 +125,19 @@ class _Tally:
         return tuple(sorted(rows, key=lambda t: (-t.organisations, t.name)))
 
 
-def _pick(candidates: list[tuple[bool, int, int, int]]) -> list[tuple[bool, int, int, int]]:
-    """The first QUOTES_PER_THEME candidates (reviewed first, then by answer), one per organisation."""
+def _pick(
+    candidates: dict[str, list[tuple[bool, int, int, int]]], order: list[str]
+) -> dict[str, tuple[bool, int, int, int]]:
+    """One quote for each of the most raised themes (in `order`), up to QUOTES_PER_PART, each from an organisation
+    not yet quoted in this part; reviewed codes first, then the earliest answer."""
     seen: set[int] = set()
-    picked = []
-    for candidate in sorted(candidates):
-        if candidate[2] not in seen:
-            seen.add(candidate[2])
-            picked.append(candidate)
-        if len(picked) == QUOTES_PER_THEME:
+    picked = {}
+    for theme in order:
+        best = next((c for c in sorted(candidates.get(theme, ())) if c[2] not in seen), None)
+        if best is not None:
+            seen.add(best[2])
+            picked[theme] = best
+        if len(picked) == QUOTES_PER_PART:
             break
     return picked
 
@@ -247,7 +251,7 @@ class _Gatherer:
         consenting = {org_id for org_id in self.reported if self.consent(org_id)[0]}
         tallies: dict[tuple[str, int | None], list[tuple[str, _Tally]]] = {}
         # On the session's connection, as plain rows: the ORM's result processing was a third of the time.
-        rows = db.session.connection().execute(query)
+        rows = db.session.connection().execute(query).all()
         for round_id, org_id, answer_id, question, number, theme, is_reviewed, code_id in rows:
             found = tallies.get((question, number))
             if found is None:
@@ -266,8 +270,16 @@ class _Gatherer:
                     self.candidates[(name, theme)].append((not is_reviewed, answer_id, org_id, code_id))
 
     def quotes(self) -> dict[str, list[d.Quote]]:
-        """Up to QUOTES_PER_THEME quotes per part and theme, reviewed codes first, from different organisations."""
-        chosen = {key: _pick(found) for key, found in self.candidates.items()}
+        """A few quotes per part: one for each of its most raised themes, from different organisations."""
+        by_part: dict[str, dict[str, list[tuple[bool, int, int, int]]]] = defaultdict(dict)
+        for (part, theme), found in self.candidates.items():
+            by_part[part][theme] = found
+        chosen = {}
+        for part, found in by_part.items():
+            tally = self.parts[part]
+            raised = {key: len(tally.reviewed[key] | tally.unreviewed[key]) for key in found}
+            for theme, candidate in _pick(found, sorted(raised, key=lambda k: (-raised[k], k))).items():
+                chosen[(part, theme)] = [candidate]
         ids = {c[3] for picked in chosen.values() for c in picked}
         evidence = {}
         if ids:

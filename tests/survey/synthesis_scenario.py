@@ -177,13 +177,17 @@ def build(factory: Any) -> Scenario:
                 reference=f"N{round_.number}-{scenario.orgs[name].id:04d}",
             )
         )
-    # Challenges: Cedar's (accepted, never quoted: no consent) and Alder's (rejected: never counts).
+    # Challenges: Cedar's (accepted, never quoted: no consent), Alder's (rejected: never counts) and Elm's.
     cedar = _answer(scenario.responses[(2, "Cedar Council")], "c1.challenges", f"We lack staff. {SECRET} That is all.")
     code(cedar, scenario.t2, status="accepted")
     alder = _answer(
         scenario.responses[(2, "Alder NHS Trust")], "c1.challenges", "We lack staff. Alder names a barrier here. Done."
     )
     code(alder, scenario.t2, status="rejected")
+    elm = _answer(
+        scenario.responses[(2, "Elm ICB")], "c1.challenges", "We lack staff. Elm ICB names a barrier here. Done."
+    )
+    code(elm, scenario.t2, status="accepted")
     reviewer = staff.create_user("reviewer@pledge.example", "a long reviewer password", role="reviewer", name="R")
     db.session.add(AnswerReview(answer_id=alder.id, reviewer_id=reviewer.id))
     db.session.commit()

@@ -47,7 +47,7 @@ def test_published_counts_reviewed_codes_only_and_change_only_over_organisations
     # Over Alder, Birch and Cedar, the three in both rounds: Alder and Cedar now, Alder before.
     assert (t1.both_before, t1.both_now, t1.change) == (1, 2, 1)
     t2 = _theme(c1, s.t2.key)
-    assert t2.organisations == 1  # Cedar's accepted code; Alder's rejected one never counts
+    assert t2.organisations == 2  # Cedar's and Elm's accepted codes; Alder's rejected one never counts
     assert [t.key for t in data.across[0].themes] == [s.t2.key]  # challenges, across commitments
     assert not data.has_unreviewed
 
@@ -63,10 +63,12 @@ def test_quotes_come_only_from_consenting_organisations_named_or_described_as_th
     s = synthesis_scenario.build(factory)
     data = gather(s.current.id)
     quotes = [q for f in (*data.commitments, *data.across) for q in f.quotes]
-    assert {(q.source, q.text) for q in quotes} == {
-        ("Alder NHS Trust", "Alder NHS Trust co-produced its crisis pathway in round 2."),
-        ("a signatory organisation", "Elm ICB co-produced its crisis pathway in round 2."),  # the only ICB
-    }
+    # One quote for each most raised theme of a part, each from an organisation not yet quoted there.
+    assert [(q.theme_key, q.source, q.text) for q in data.commitments[0].quotes] == [
+        (s.t1.key, "Alder NHS Trust", "Alder NHS Trust co-produced its crisis pathway in round 2."),
+        (s.t2.key, "a signatory organisation", "Elm ICB names a barrier here."),  # the only ICB
+    ]
+    assert [q.source for q in data.across[0].quotes] == ["a signatory organisation"]
     assert all(SECRET not in q.text for q in quotes)
     labels = {o.name: o.label for o in data.organisations}
     assert labels["Birch NHS Trust"] == "an NHS mental health trust in the North West"  # two trusts there
