@@ -50,7 +50,8 @@ def sentence_around(text: str, start: int, end: int) -> str:
     a phrase grows to its sentence, so a quote never starts or stops mid-thought."""
     before = [m.end() for m in _SENTENCE_END.finditer(text, 0, max(start, 0))]
     after = _SENTENCE_END.search(text, max(end - 1, 0))
-    return text[before[-1] if before else 0 : after.end() if after else len(text)].strip()
+    sentence = text[before[-1] if before else 0 : after.end() if after else len(text)]
+    return sentence.strip().lstrip("-–•* ").strip()  # a list item's marker is not part of the quote
 
 
 class SynthesisError(LookupError):

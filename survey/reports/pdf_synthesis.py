@@ -6,7 +6,7 @@ from typing import Any, BinaryIO
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Paragraph, Spacer
@@ -86,10 +86,10 @@ class _Story:
     def summary(self) -> None:
         d = self.data
         self.heading("Executive summary")
-        previous = f" In {d.previous_round}, {d.reported_both} of them had also reported." if d.previous_round else ""
+        previous = f" {d.reported_both} of them also reported in {d.previous_round}." if d.previous_round else ""
         self.para(
             f"Representing {d.reported} of the {d.expected} signatories, this synthesis draws together the "
-            f"progress reports of {d.round_name}: {d.response_rate}.{previous}"
+            f"progress reports of {d.round_name}.{previous}"
         )
         if d.draft:
             self.para(
@@ -322,16 +322,23 @@ def progress_chart(d: SynthesisData) -> Drawing:
     chart.valueAxis.valueMax = max(d.reported, 1)
     chart.valueAxis.labels.fontName = family
     chart.valueAxis.labels.fontSize = 8
-    chart.barLabelFormat = lambda v: str(int(v)) if v else ""
-    chart.barLabels.fontName = family
-    chart.barLabels.fontSize = 7
-    chart.barLabels.boxAnchor = "c"
-    chart.barLabels.dx = 0
     chart.barWidth = 14
     for i, colour in enumerate(RATING_COLOURS[: len(d.ratings)]):
         chart.bars[i].fillColor = colors.HexColor(colour)
         chart.bars[i].strokeColor = colors.white
     drawing.add(chart)
+    # Each segment's count written in its middle (ReportLab's bar labels sit at the ends of stacked segments).
+    step, scale = chart.height / len(d.progress), chart.width / chart.valueAxis.valueMax
+    for row, p in enumerate(reversed(d.progress)):
+        left = 0
+        for i, n in enumerate(p.counts):
+            if n:
+                dark = i == len(p.counts) - 1
+                x, y = chart.x + scale * (left + n / 2), chart.y + step * (row + 0.5) - 2.5
+                label = String(x, y, str(n), fontName=family, fontSize=7.5, textAnchor="middle")
+                label.fillColor = colors.white if dark else layout.NHS_DARK
+                drawing.add(label)
+            left += n
     legend = Legend()
     legend.x, legend.y = 90, 14
     legend.alignment = "right"

@@ -93,6 +93,7 @@ def test_a_quote_is_the_whole_sentence_around_its_evidence():
     assert sentence_around(text, 14, 17) == "We did the thing well!"
     assert sentence_around(text, 11, 33) == "We did the thing well!"  # already a sentence: kept as it is
     assert sentence_around(text, 46, 50) == "Last bit"
+    assert sentence_around("Intro:\n- We did it well\n- More", 11, 14) == "We did it well"  # no list marker
 
 
 def test_progress_measures_and_rates_come_from_the_structured_answers(factory, db):
