@@ -26,10 +26,11 @@ node_modules/.installed: package.json package-lock.json
 
 assets: node_modules/.installed
 
-# Debian packages the tests and the look-at-it checks need (Chromium for Playwright, pdftoppm).
+# Debian packages the tests and the look-at-it checks need (Chromium for Playwright, pdftoppm, pdffonts), and the
+# fonts the PDFs embed (DejaVu Sans: Latin, Greek, Cyrillic, Arabic, symbols).
 system:
-	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; }
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils fonts-dejavu-core >/dev/null; }
 
 # The demo makes its own SECRET_KEY in instance/ (PLEDGE_DEMO=1); production sets SECRET_KEY instead.
 run: export PLEDGE_DEMO ?= 1

@@ -32,7 +32,11 @@ from sqlalchemy.orm import configure_mappers
 from survey import create_app, jobs, queue
 from survey.extensions import db
 from survey.services import jobs as lifecycle
-from survey.services import suggester, tagging  # noqa: F401  (register the kinds this worker runs: tag, retag, train_suggester)
+from survey.services import (  # noqa: F401  (register the kinds this worker runs)
+    suggester,  # train_suggester
+    syntheses,  # synthesis, synthesis-draft
+    tagging,  # tag, retag
+)
 
 logger = logging.getLogger("worker")
 

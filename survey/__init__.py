@@ -13,7 +13,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
     from survey import assets, auth, cli, errors, logs, queue, security
     from survey.blueprints import auth as auth_views
-    from survey.blueprints import manage, public, respond, review
+    from survey.blueprints import manage, public, published, respond, review
     from survey.config import Settings
     from survey.extensions import csrf, db
     from survey.services import templating
@@ -39,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth_views.init_app(app)
     manage.init_app(app)
     review.init_app(app)
+    published.init_app(app)
     cli.init_app(app)
     return app
 

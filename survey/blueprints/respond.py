@@ -385,3 +385,6 @@ def _inject() -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     """Register the blueprint."""
     app.register_blueprint(bp)
+
+
+from survey.blueprints import respond_documents as _documents  # noqa: E402, F401  (registers its views)

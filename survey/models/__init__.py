@@ -16,6 +16,7 @@ from survey.models.rounds import (
     SectionState,
 )
 from survey.models.suggester import ClassifierModel
+from survey.models.syntheses import Synthesis, SynthesisKind
 
 __all__ = [
     "ORGANISATION_KINDS",
@@ -44,6 +45,8 @@ __all__ = [
     "Round",
     "SectionState",
     "StaffSession",
+    "Synthesis",
+    "SynthesisKind",
     "Theme",
     "User",
     "utcnow",

@@ -60,7 +60,7 @@ def test_invitation_opens_the_start_page_once_per_browser_session(signed_in):
         "A copy of the questions to draft from will be available here.",
     ):
         assert needed in text, needed
-    assert ".pdf" not in text  # no link to a questionnaire download that does not exist yet
+    assert f'href="/respond/{resp.id}/questionnaire.pdf"' in text  # a blank copy of the questions to draft from
     # Opening the link again in the same browser goes straight back to the task list.
     again = client.get(link)
     assert again.status_code == 302 and again.headers["location"] == f"/respond/{resp.id}/"

@@ -22,8 +22,8 @@ from werkzeug.serving import make_server
 
 from survey import create_app
 from survey.extensions import db
-from survey.models import Answer, Base, Job, Response
-from survey.services import staff
+from survey.models import Answer, Base, Job, Response, SynthesisKind
+from survey.services import staff, syntheses
 from tests.answers import submit_report
 from tests.conftest import SECRET, Browser, Factory
 
@@ -117,7 +117,7 @@ def respondent_journey(walk: Walk, factory: Factory) -> tuple[int, int]:
     return first.id, done.id
 
 
-def lead_pages(walk: Walk, round_id: int, response_id: int) -> None:
+def lead_pages(walk: Walk, round_id: int, response_id: int, synthesis_id: int) -> None:
     """The lead signs in, opens every staff page, re-tags the round and signs out."""
     walk.get("/auth/login")
     walk.post("/auth/login", {"email": LEAD[0], "password": LEAD[1]})
@@ -142,6 +142,7 @@ def lead_pages(walk: Walk, round_id: int, response_id: int) -> None:
                 "code_id": 1,
                 "coding_id": 1,
                 "key": "community_partnership",
+                "synthesis_id": synthesis_id,
             },
         )
     walk.post("/auth/logout", {})
@@ -180,7 +181,10 @@ def main(argv: Sequence[str]) -> int:
         walk.get(factory.invite(db.session.get(Response, response_id)), 302)
         walk.rest("respond", {"response_id": response_id, "key": "c1.actions"})
         walk.rest("public", {"token": "not-a-token"})
-        lead_pages(walk, lead_round, response_id)
+        synthesis_id = syntheses.build(lead_round, SynthesisKind.FINAL).id  # a version to read, download and publish
+        db.session.commit()
+        walk.rest("published", {"synthesis_id": synthesis_id, "response_id": response_id})
+        lead_pages(walk, lead_round, response_id, synthesis_id)
         db.session.rollback()
         jobs = [
             (j.kind, j.status.value, len(j.params.get("rq_ids", [])))

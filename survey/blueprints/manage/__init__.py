@@ -108,4 +108,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+from survey.blueprints.manage import documents as _documents  # noqa: E402, F401  (registers its views)
 from survey.blueprints.manage import suggester  # noqa: E402, F401  (the suggester panel's views)
+from survey.blueprints.manage import syntheses as _syntheses  # noqa: E402, F401  (registers its views)
