@@ -98,11 +98,15 @@ def schedule_reminders(round_id: int) -> dict[int, datetime] | None:
     if conn is None:
         return None
     rnd = db.get_or_404(Round, round_id)
-    registry = ScheduledJobRegistry("default", connection=conn)
-    for job_id in registry.get_job_ids():
-        if job_id.startswith(_job_id(round_id, "")):
-            registry.remove(job_id, delete_job=True)
     times = reminder_times(rnd, list(outbox.policy(round_id).days_before))
-    for days, at in times.items():
-        schedule_at(round_id, days, at)
+    try:
+        registry = ScheduledJobRegistry("default", connection=conn)
+        for job_id in registry.get_job_ids():
+            if job_id.startswith(_job_id(round_id, "")):
+                registry.remove(job_id, delete_job=True)
+        for days, at in times.items():
+            schedule_at(round_id, days, at)
+    except RedisError:
+        logger.warning("Redis is unreachable: round %s's reminders are not scheduled", round_id, exc_info=True)
+        return None
     return times

@@ -114,5 +114,7 @@ def render_static(name: str, context: Mapping[str, Any] | None = None, **inputs:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint."""
+    """Register the blueprint (with the lost-link pages of its own module)."""
+    from survey.blueprints import lost_link  # noqa: F401  (adds its views to `bp`)
+
     app.register_blueprint(bp)

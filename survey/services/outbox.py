@@ -569,3 +569,54 @@ MAIL = lifecycle.register(
         orphans=_orphans,
     )
 )
+
+
+# What the round's mail page shows.
+
+STATUS_LABELS = {
+    MailStatus.QUEUED: "Waiting to be sent",
+    MailStatus.SENDING: "Sending (not confirmed: it may have been delivered; it will not be resent by itself)",
+    MailStatus.SENT: "Sent",
+    MailStatus.REFUSED: "Refused by the mail server",
+    MailStatus.FAILED: "Could not be sent",
+    MailStatus.BOUNCED: "Bounced",
+    MailStatus.CANCELLED: "Cancelled",
+    MailStatus.LOGGED: "Not sent (no mail server set): logged",
+}
+PROBLEMS = (MailStatus.REFUSED, MailStatus.FAILED, MailStatus.BOUNCED)
+
+
+def status_counts(round_id: int) -> dict[MailStatus, int]:
+    """How many of the round's messages are in each state (every state named)."""
+    query = select(OutboxMessage.status, func.count()).where(OutboxMessage.round_id == round_id)
+    counts = dict.fromkeys(MailStatus, 0)
+    counts.update({MailStatus(s): n for s, n in db.session.execute(query.group_by(OutboxMessage.status))})
+    return counts
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A page of the round's messages with their organisations, and how many match in all."""
+
+    rows: list[tuple[OutboxMessage, str | None]]
+    total: int
+
+
+def messages(round_id: int, *, status: str | None, page: int, per_page: int = 50) -> Listed:
+    """A page of the round's messages, newest first, in one state (problems: refused, failed or bounced) or all."""
+    where = [OutboxMessage.round_id == round_id]
+    if status == "problems":
+        where.append(OutboxMessage.status.in_(PROBLEMS))
+    elif status in set(MailStatus):
+        where.append(OutboxMessage.status == status)
+    total = db.session.scalar(select(func.count()).select_from(OutboxMessage).where(*where)) or 0
+    query = (
+        select(OutboxMessage, Organisation.name)
+        .outerjoin(Response, OutboxMessage.response_id == Response.id)
+        .outerjoin(Organisation, Response.organisation_id == Organisation.id)
+        .where(*where)
+        .order_by(OutboxMessage.id.desc())
+        .limit(per_page)
+        .offset(max(page - 1, 0) * per_page)
+    )
+    return Listed([(m, name) for m, name in db.session.execute(query)], total)

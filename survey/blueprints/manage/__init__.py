@@ -104,3 +104,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprint with the views of every module of this package."""
     # Each module of the package adds its views to `bp` when imported (one module per concern of the lead's work).
     app.register_blueprint(bp)
+
+
+# The lead's pages for a round's e-mail, tracking and exports (their modules add views to `bp`).
+from survey.blueprints.manage import dashboard, exports, mail  # noqa: E402, F401

@@ -1,0 +1,285 @@
+"""The tracking dashboard of a round: each organisation's state, counts, submissions over time, what each wave of
+reminders brought, and a page of the organisations table. A fixed number of SQL statements whatever the number of
+organisations: the counting happens in the database, and only one page of organisations is loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy.sql import Subquery
+
+from survey.extensions import db
+from survey.models import Contact, Invitation, MailKind, Organisation, OutboxMessage, Response, Round, SectionState
+from survey.models.states import ResponseStatus
+from survey.services.outbox import PROBLEMS
+
+STATES = {
+    "not_invited": "Not invited",
+    "invited": "Invited",
+    "opened": "Opened",
+    "in_progress": "In progress",
+    "submitted": "Submitted",
+    "reopened": "Re-opened",
+}
+SORTS = {"name", "state", "activity"}
+PER_PAGE = 50
+
+
+def _invitations() -> Subquery:
+    """Per response: how many invitations, and when one was last opened."""
+    return (
+        select(
+            Invitation.response_id,
+            func.count().label("invited"),
+            func.max(Invitation.last_used_at).label("opened_at"),
+        )
+        .group_by(Invitation.response_id)
+        .subquery("inv")
+    )
+
+
+def _mail_problems() -> Subquery:
+    """Per response: how many of its messages were refused, failed or bounced."""
+    return (
+        select(OutboxMessage.response_id, func.count().label("failed"))
+        .where(OutboxMessage.status.in_(PROBLEMS))
+        .group_by(OutboxMessage.response_id)
+        .subquery("mail")
+    )
+
+
+def _state(inv: Subquery) -> ColumnElement[str]:
+    """An organisation's state in the round, in SQL."""
+    return case(
+        (Response.status == ResponseStatus.SUBMITTED, "submitted"),
+        (Response.status == ResponseStatus.REOPENED, "reopened"),
+        (Response.status == ResponseStatus.IN_PROGRESS, "in_progress"),
+        (inv.c.opened_at.is_not(None), "opened"),
+        (func.coalesce(inv.c.invited, 0) > 0, "invited"),
+        else_="not_invited",
+    )
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The counts at the top of the dashboard."""
+
+    total: int
+    by_state: dict[str, int]
+    mail_failed: int
+
+    @property
+    def submitted(self) -> int:
+        return self.by_state["submitted"]
+
+    @property
+    def rate(self) -> int:
+        """The response rate as a whole percentage."""
+        return round(100 * self.submitted / self.total) if self.total else 0
+
+
+def summary(round_id: int) -> Summary:
+    """How many organisations are in each state, and how many have an e-mail that was not delivered (one query)."""
+    inv, mail = _invitations(), _mail_problems()
+    state = _state(inv).label("state")
+    query = (
+        select(state, func.count(), func.count(mail.c.failed))
+        .select_from(Response)
+        .outerjoin(inv, inv.c.response_id == Response.id)
+        .outerjoin(mail, mail.c.response_id == Response.id)
+        .where(Response.round_id == round_id)
+        .group_by(state)
+    )
+    by_state = dict.fromkeys(STATES, 0)
+    failed = 0
+    for name, n, with_problems in db.session.execute(query):
+        by_state[name] = n
+        failed += with_problems
+    return Summary(sum(by_state.values()), by_state, failed)
+
+
+@dataclass(frozen=True)
+class Day:
+    """Submissions on one day and the running total."""
+
+    day: date
+    count: int
+    total: int
+
+
+def _as_date(value: Any) -> date:
+    """A date from the database (SQLite's date() returns text)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def submissions_by_day(round_id: int) -> list[Day]:
+    """Submissions per day (UTC), with the running total, in one query."""
+    day = func.date(Response.submitted_at)
+    query = (
+        select(day, func.count())
+        .where(Response.round_id == round_id, Response.submitted_at.is_not(None))
+        .group_by(day)
+        .order_by(day)
+    )
+    days, total = [], 0
+    for value, n in db.session.execute(query):
+        total += n
+        days.append(Day(_as_date(value), n, total))
+    return days
+
+
+@dataclass(frozen=True)
+class Wave:
+    """One day's reminders and how many organisations submitted from that day until the next wave."""
+
+    day: date
+    reminders: int
+    submitted_after: int
+
+
+def reminder_waves(round_id: int, days: list[Day]) -> list[Wave]:
+    """Reminders grouped by the day they were written, with the submissions that followed each (one query)."""
+    day = func.date(OutboxMessage.created_at)
+    query = (
+        select(day, func.count())
+        .where(OutboxMessage.round_id == round_id, OutboxMessage.kind == MailKind.REMINDER)
+        .group_by(day)
+        .order_by(day)
+    )
+    found = [(_as_date(value), n) for value, n in db.session.execute(query)]
+    waves = []
+    for i, (start, n) in enumerate(found):
+        end = found[i + 1][0] if i + 1 < len(found) else date.max
+        waves.append(Wave(start, n, sum(d.count for d in days if start <= d.day < end)))
+    return waves
+
+
+@dataclass(frozen=True)
+class Row:
+    """One organisation in the table."""
+
+    response_id: int
+    organisation: str
+    state: str
+    last_activity: datetime | None
+    who: str | None
+    contact: str | None
+    mail_failed: bool
+
+
+@dataclass(frozen=True)
+class Table:
+    """A page of the organisations table and how many rows match."""
+
+    rows: list[Row]
+    total: int
+
+
+def organisations(round_id: int, *, state: str | None, search: str, sort: str, descending: bool, page: int) -> Table:
+    """One page of the round's organisations, filtered by state, searched by organisation name or contact
+    e-mail, sorted by name, state or last activity (one query: the total rides along as a window count)."""
+    inv, mail = _invitations(), _mail_problems()
+    state_col = _state(inv)
+    first_contact = (
+        select(Contact.email)
+        .where(Contact.organisation_id == Organisation.id, Contact.archived_at.is_(None))
+        .order_by(Contact.id)
+        .limit(1)
+        .correlate(Organisation)
+        .scalar_subquery()
+    )
+    who = (
+        select(Contact.name)
+        .join(SectionState, SectionState.updated_by_id == Contact.id)
+        .where(SectionState.response_id == Response.id)
+        .order_by(SectionState.updated_at.desc())
+        .limit(1)
+        .correlate(Response)
+        .scalar_subquery()
+    )
+    submitter = select(Contact.name).where(Contact.id == Response.submitted_by_id).correlate(Response).scalar_subquery()
+    activity = func.coalesce(Response.last_activity_at, Response.submitted_at, inv.c.opened_at)
+    query = (
+        select(
+            Response.id,
+            Organisation.name,
+            state_col,
+            activity,
+            func.coalesce(submitter, who),
+            first_contact,
+            mail.c.failed,
+            func.count().over(),
+        )
+        .join(Organisation, Response.organisation_id == Organisation.id)
+        .outerjoin(inv, inv.c.response_id == Response.id)
+        .outerjoin(mail, mail.c.response_id == Response.id)
+        .where(Response.round_id == round_id)
+    )
+    if state == "mail_failed":
+        query = query.where(mail.c.failed.is_not(None))
+    elif state in STATES:
+        query = query.where(state_col == state)
+    if search:
+        pattern = f"%{search.lower()}%"
+        emails = select(Contact.id).where(
+            Contact.organisation_id == Organisation.id, func.lower(Contact.email).like(pattern)
+        )
+        query = query.where(or_(func.lower(Organisation.name).like(pattern), emails.exists()))
+    key = {"name": func.lower(Organisation.name), "state": state_col, "activity": activity}[sort]
+    order = (key.desc() if descending else key.asc()).nulls_last()
+    query = query.order_by(order, func.lower(Organisation.name), Response.id)
+    rows = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    total = rows[0][-1] if rows else 0
+    return Table([Row(*row[:6], bool(row[6])) for row in rows], total)
+
+
+def days_to_deadline(rnd: Round, today: date | None = None) -> int:
+    """Days from today to the deadline (negative once it has passed)."""
+    return (rnd.deadline - (today or date.today())).days
+
+
+@dataclass(frozen=True)
+class Chart:
+    """The cumulative submissions chart, laid out for SVG: one bar per day from the opening to today."""
+
+    width: int
+    height: int
+    bars: list[dict[str, Any]]
+    ticks: list[dict[str, Any]]
+    top: int
+
+
+def chart(rnd: Round, days: list[Day], expected: int, today: date | None = None) -> Chart:
+    """Bars of the running total of submissions, a day each, from the round's opening to today or the deadline,
+    whichever is later, scaled to the organisations expected."""
+    today = today or date.today()
+    start = min([rnd.opens_on, *(d.day for d in days)])
+    end = max(min(today, rnd.deadline + timedelta(days=14)), rnd.deadline, *(d.day for d in days))
+    span = (end - start).days + 1
+    width, height, left, bottom = 640, 220, 40, 30
+    step = (width - left - 10) / span
+    top = max(expected, 1)
+    totals = {d.day: d.total for d in days}
+    bars, running = [], 0
+    for i in range(span):
+        day = start + timedelta(days=i)
+        running = totals.get(day, running)
+        h = (height - bottom - 10) * running / top
+        bars.append(
+            {
+                "x": round(left + i * step, 1),
+                "y": round(height - bottom - h, 1),
+                "w": max(round(step - 1, 1), 1),
+                "h": round(h, 1),
+                "day": day,
+                "total": running,
+                "deadline": day == rnd.deadline,
+            }
+        )
+    ticks = [
+        {"y": round(height - bottom - (height - bottom - 10) * f, 1), "label": round(top * f)} for f in (0, 0.5, 1)
+    ]
+    return Chart(width, height, bars, ticks, top)
