@@ -65,6 +65,8 @@ class Connection:
         except (smtplib.SMTPException, OSError) as exc:
             # The data may have reached the server before the connection dropped: never send it again by itself.
             return Delivery(Outcome.UNKNOWN, f"{type(exc).__name__}: {exc}")
+        if code != 250:
+            return _refusal(code, reply)
         return Delivery(Outcome.SENT, f"{code} {reply.decode(errors='replace')}")
 
 

@@ -293,12 +293,12 @@ def remind_unsubmitted(round_id: int, *, actor_type: str, actor_id: int | None, 
             .group_by(OutboxMessage.contact_id)
         )
     }
-    invited = set(
-        db.session.execute(
+    invited: set[tuple[int, int]] = set(
+        db.session.execute(  # type: ignore[arg-type]
             select(Invitation.response_id, Invitation.contact_id)
             .join(Response, Invitation.response_id == Response.id)
             .where(Response.round_id == round_id)
-        ).tuples()
+        )
     )
     links = live_links(round_id)
     written = 0

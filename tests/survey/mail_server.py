@@ -34,7 +34,7 @@ class Inbox:
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
         if self.mode == "drop_before_data":
-            session.transport.close()
+            server.transport.close()
             return "421 closing"
         envelope.mail_from = address
         return "250 OK"
@@ -51,7 +51,7 @@ class Inbox:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(message)  # type: ignore[arg-type]
         if self.mode == "drop_after_data":
-            session.transport.close()
+            server.transport.close()
         return "250 Message accepted"
 
     def to(self, address: str) -> list[EmailMessage]:
