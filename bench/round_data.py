@@ -153,5 +153,8 @@ def seed_round(organisations: int, *, answers_per_report: int = 0, texts: list[s
             )
     _bulk(Answer, answers)
     db.session.commit()
+    if db.engine.dialect.name == "postgresql":  # fresh statistics, as autovacuum would gather after a bulk load
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
     counts = {s: states.count(s) for s in set(STATES)}
     return Seeded(rnd.id, counts, len(answers))

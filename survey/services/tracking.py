@@ -28,24 +28,26 @@ SORTS = {"name", "state", "activity"}
 PER_PAGE = 50
 
 
-def _invitations() -> Subquery:
-    """Per response: how many invitations, and when one was last opened."""
+def _invitations(round_id: int) -> Subquery:
+    """Per response of the round: how many invitations, and when one was last opened."""
     return (
         select(
             Invitation.response_id,
             func.count().label("invited"),
             func.max(Invitation.last_used_at).label("opened_at"),
         )
+        .join(Response, Invitation.response_id == Response.id)
+        .where(Response.round_id == round_id)
         .group_by(Invitation.response_id)
         .subquery("inv")
     )
 
 
-def _mail_problems() -> Subquery:
-    """Per response: how many of its messages were refused, failed or bounced."""
+def _mail_problems(round_id: int) -> Subquery:
+    """Per response of the round: how many of its messages were refused, failed or bounced."""
     return (
         select(OutboxMessage.response_id, func.count().label("failed"))
-        .where(OutboxMessage.status.in_(PROBLEMS))
+        .where(OutboxMessage.round_id == round_id, OutboxMessage.status.in_(PROBLEMS))
         .group_by(OutboxMessage.response_id)
         .subquery("mail")
     )
@@ -83,7 +85,7 @@ class Summary:
 
 def summary(round_id: int) -> Summary:
     """How many organisations are in each state, and how many have an e-mail that was not delivered (one query)."""
-    inv, mail = _invitations(), _mail_problems()
+    inv, mail = _invitations(round_id), _mail_problems(round_id)
     state = _state(inv).label("state")
     query = (
         select(state, func.count(), func.count(mail.c.failed))
@@ -180,38 +182,21 @@ class Table:
 
 def organisations(round_id: int, *, state: str | None, search: str, sort: str, descending: bool, page: int) -> Table:
     """One page of the round's organisations, filtered by state, searched by organisation name or contact
-    e-mail, sorted by name, state or last activity (one query: the total rides along as a window count)."""
-    inv, mail = _invitations(), _mail_problems()
+    e-mail, sorted by name, state or last activity. One query: the page is chosen first (its total rides along as
+    a window count), and who was last active and the first contact are looked up for its rows only."""
+    inv, mail = _invitations(round_id), _mail_problems(round_id)
     state_col = _state(inv)
-    first_contact = (
-        select(Contact.email)
-        .where(Contact.organisation_id == Organisation.id, Contact.archived_at.is_(None))
-        .order_by(Contact.id)
-        .limit(1)
-        .correlate(Organisation)
-        .scalar_subquery()
-    )
-    who = (
-        select(Contact.name)
-        .join(SectionState, SectionState.updated_by_id == Contact.id)
-        .where(SectionState.response_id == Response.id)
-        .order_by(SectionState.updated_at.desc())
-        .limit(1)
-        .correlate(Response)
-        .scalar_subquery()
-    )
-    submitter = select(Contact.name).where(Contact.id == Response.submitted_by_id).correlate(Response).scalar_subquery()
     activity = func.coalesce(Response.last_activity_at, Response.submitted_at, inv.c.opened_at)
-    query = (
+    chosen = (
         select(
-            Response.id,
-            Organisation.name,
-            state_col,
-            activity,
-            func.coalesce(submitter, who),
-            first_contact,
-            mail.c.failed,
-            func.count().over(),
+            Response.id.label("response_id"),
+            Organisation.id.label("organisation_id"),
+            Organisation.name.label("name"),
+            state_col.label("state"),
+            activity.label("activity"),
+            mail.c.failed.label("failed"),
+            Response.submitted_by_id.label("submitted_by_id"),
+            func.count().over().label("total"),
         )
         .join(Organisation, Response.organisation_id == Organisation.id)
         .outerjoin(inv, inv.c.response_id == Response.id)
@@ -219,19 +204,50 @@ def organisations(round_id: int, *, state: str | None, search: str, sort: str, d
         .where(Response.round_id == round_id)
     )
     if state == "mail_failed":
-        query = query.where(mail.c.failed.is_not(None))
+        chosen = chosen.where(mail.c.failed.is_not(None))
     elif state in STATES:
-        query = query.where(state_col == state)
+        chosen = chosen.where(state_col == state)
     if search:
         pattern = f"%{search.lower()}%"
         emails = select(Contact.id).where(
             Contact.organisation_id == Organisation.id, func.lower(Contact.email).like(pattern)
         )
-        query = query.where(or_(func.lower(Organisation.name).like(pattern), emails.exists()))
+        chosen = chosen.where(or_(func.lower(Organisation.name).like(pattern), emails.exists()))
     key = {"name": func.lower(Organisation.name), "state": state_col, "activity": activity}[sort]
-    order = (key.desc() if descending else key.asc()).nulls_last()
-    query = query.order_by(order, func.lower(Organisation.name), Response.id)
-    rows = db.session.execute(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    order = [(key.desc() if descending else key.asc()).nulls_last(), func.lower(Organisation.name), Response.id]
+    page_rows = chosen.order_by(*order).limit(PER_PAGE).offset((page - 1) * PER_PAGE).subquery("page")
+    first_contact = (
+        select(Contact.email)
+        .where(Contact.organisation_id == page_rows.c.organisation_id, Contact.archived_at.is_(None))
+        .order_by(Contact.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    last_saver = (
+        select(Contact.name)
+        .join(SectionState, SectionState.updated_by_id == Contact.id)
+        .where(SectionState.response_id == page_rows.c.response_id)
+        .order_by(SectionState.updated_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    submitter = select(Contact.name).where(Contact.id == page_rows.c.submitted_by_id).scalar_subquery()
+    final_order = {"name": func.lower(page_rows.c.name), "state": page_rows.c.state, "activity": page_rows.c.activity}
+    query = select(
+        page_rows.c.response_id,
+        page_rows.c.name,
+        page_rows.c.state,
+        page_rows.c.activity,
+        func.coalesce(submitter, last_saver),
+        first_contact,
+        page_rows.c.failed,
+        page_rows.c.total,
+    ).order_by(
+        (final_order[sort].desc() if descending else final_order[sort].asc()).nulls_last(),
+        func.lower(page_rows.c.name),
+        page_rows.c.response_id,
+    )
+    rows = db.session.execute(query).all()
     total = rows[0][-1] if rows else 0
     return Table([Row(*row[:6], bool(row[6])) for row in rows], total)
 
@@ -243,43 +259,37 @@ def days_to_deadline(rnd: Round, today: date | None = None) -> int:
 
 @dataclass(frozen=True)
 class Chart:
-    """The cumulative submissions chart, laid out for SVG: one bar per day from the opening to today."""
+    """The cumulative submissions chart, laid out for SVG: one bar per day from the opening to today, and the
+    deadline as a line."""
 
     width: int
     height: int
+    first: date
+    last: date
     bars: list[dict[str, Any]]
     ticks: list[dict[str, Any]]
-    top: int
+    deadline_x: float
 
 
 def chart(rnd: Round, days: list[Day], expected: int, today: date | None = None) -> Chart:
-    """Bars of the running total of submissions, a day each, from the round's opening to today or the deadline,
-    whichever is later, scaled to the organisations expected."""
+    """Bars of the running total of submissions, a day each up to today, on an axis from the round's opening to
+    the deadline (or today, when later), scaled to the organisations expected."""
     today = today or date.today()
     start = min([rnd.opens_on, *(d.day for d in days)])
-    end = max(min(today, rnd.deadline + timedelta(days=14)), rnd.deadline, *(d.day for d in days))
+    end = max(rnd.deadline, min(today, rnd.deadline + timedelta(days=60)), *(d.day for d in days))
     span = (end - start).days + 1
     width, height, left, bottom = 640, 220, 40, 30
+    plot = height - bottom - 10
     step = (width - left - 10) / span
     top = max(expected, 1)
     totals = {d.day: d.total for d in days}
     bars, running = [], 0
-    for i in range(span):
+    for i in range(min(span, (today - start).days + 1)):
         day = start + timedelta(days=i)
         running = totals.get(day, running)
-        h = (height - bottom - 10) * running / top
-        bars.append(
-            {
-                "x": round(left + i * step, 1),
-                "y": round(height - bottom - h, 1),
-                "w": max(round(step - 1, 1), 1),
-                "h": round(h, 1),
-                "day": day,
-                "total": running,
-                "deadline": day == rnd.deadline,
-            }
-        )
-    ticks = [
-        {"y": round(height - bottom - (height - bottom - 10) * f, 1), "label": round(top * f)} for f in (0, 0.5, 1)
-    ]
-    return Chart(width, height, bars, ticks, top)
+        h = plot * running / top
+        x, y, w = round(left + i * step, 1), round(height - bottom - h, 1), max(round(step - 1, 1), 1)
+        bars.append({"x": x, "y": y, "w": w, "h": round(h, 1), "day": day, "total": running})
+    ticks = [{"y": round(height - bottom - plot * f, 1), "label": round(top * f)} for f in (0, 0.5, 1)]
+    deadline_x = round(left + ((rnd.deadline - start).days + 0.5) * step, 1)
+    return Chart(width, height, start, end, bars, ticks, deadline_x)
