@@ -43,6 +43,8 @@ LONG_HEADER = [
     "question",
     "answer",
 ]
+# Column widths (in characters) of the first columns of each sheet, so the file opens readable.
+WIDTHS = {"Answers": (16, 36, 14, 22, 24, 22, 11, 50, 80), "Questions": (24, 22, 11, 80)}
 WIDE_FIXED = ["organisation_id", "organisation", "organisation_type", "region", "reference", "submitted_at"]
 
 
@@ -190,10 +192,14 @@ def write_xlsx(sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]], out: IO[by
     """Write sheets of rows to an XLSX file object in openpyxl's write-only mode (rows go to disk as they come);
     no text cell starts with =, so none is a formula."""
     from openpyxl import Workbook  # only the export needs it
+    from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
     for title, rows in sheets:
         sheet = workbook.create_sheet(title)
+        sheet.freeze_panes = "B2"  # the header row and the organisation id stay in view
+        for index, width in enumerate(WIDTHS.get(title, ()), start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = width
         for row in rows:
             sheet.append([_xlsx_value(v) for v in row])
     workbook.save(out)

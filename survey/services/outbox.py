@@ -419,20 +419,18 @@ class Claimed:
     key: str
 
 
-def _claim(message_id: int) -> Claimed | None:
-    """Mark a queued message `sending` in a transaction of its own; None when it is not queued (sent, claimed by
-    another batch, cancelled)."""
+def _claim(message_id: int, settle: tuple[int, mailer.Delivery] | None = None) -> Claimed | None:
+    """Mark a queued message `sending` in a transaction of its own (recording the previous message's outcome in
+    the same one: a commit per message); None when it is not queued (sent, claimed by another batch, cancelled)."""
     table = OutboxMessage.__table__
     with db.engine.begin() as conn:
-        claimed = conn.execute(
+        if settle is not None:
+            _record(conn, *settle)
+        row = conn.execute(
             update(table)
             .where(table.c.id == message_id, table.c.status == MailStatus.QUEUED)
             .values(status=MailStatus.SENDING, attempts=table.c.attempts + 1)
-        ).rowcount
-        if not claimed:
-            return None
-        row = conn.execute(
-            select(
+            .returning(
                 table.c.id,
                 table.c.to_address,
                 table.c.subject,
@@ -440,8 +438,10 @@ def _claim(message_id: int) -> Claimed | None:
                 table.c.link_salt,
                 table.c.message_id,
                 table.c.key,
-            ).where(table.c.id == message_id)
-        ).one()
+            )
+        ).first()
+    if row is None:
+        return None
     return Claimed(*row)
 
 
@@ -453,15 +453,20 @@ SETTLED = {
 }
 
 
-def _settle(message_id: int, delivery: mailer.Delivery, status: MailStatus | None = None) -> None:
-    """Record a claimed message's outcome in a transaction of its own."""
+def _record(conn: Any, message_id: int, delivery: mailer.Delivery, status: MailStatus | None = None) -> None:
+    """Write a claimed message's outcome on a connection whose transaction the caller commits."""
     table = OutboxMessage.__table__
     status = status or SETTLED[delivery.outcome]
     values: dict[str, Any] = {"status": status, "error": None if status == MailStatus.SENT else delivery.detail}
     if status in (MailStatus.SENT, MailStatus.LOGGED):
         values["sent_at"] = utcnow()
+    conn.execute(update(table).where(table.c.id == message_id).values(**values))
+
+
+def _settle(message_id: int, delivery: mailer.Delivery, status: MailStatus | None = None) -> None:
+    """Record a claimed message's outcome in a transaction of its own."""
     with db.engine.begin() as conn:
-        conn.execute(update(table).where(table.c.id == message_id).values(**values))
+        _record(conn, message_id, delivery, status)
 
 
 def email_of(message: Claimed) -> EmailMessage:
@@ -493,16 +498,22 @@ def send_messages(message_ids: Iterable[int]) -> int:
         return _log_instead(ids)
     settings = mailer.SmtpSettings(config["MAIL_SERVER"], int(config["MAIL_PORT"]), bool(config["MAIL_USE_TLS"]))
     sent = 0
-    with mailer.connect(settings) as conn:  # unreachable: nothing is claimed, the batch fails and is retried
-        for message_id in ids:
-            message = _claim(message_id)
-            if message is None:
-                continue
-            delivery = conn.send(email_of(message), config["MAIL_SENDER"], message.to_address)
-            _settle(message.id, delivery)
-            if delivery.outcome in (mailer.Outcome.RETRY, mailer.Outcome.UNKNOWN):
-                raise MailDeferred(f"sending to {message.to_address} met a passing failure: {delivery.detail}")
-            sent += delivery.outcome == mailer.Outcome.SENT
+    done: tuple[int, mailer.Delivery] | None = None  # recorded with the next claim, or at the end
+    try:
+        with mailer.connect(settings) as conn:  # unreachable: nothing is claimed, the batch fails and is retried
+            for message_id in ids:
+                message = _claim(message_id, done)
+                done = None
+                if message is None:
+                    continue
+                delivery = conn.send(email_of(message), config["MAIL_SENDER"], message.to_address)
+                done = (message.id, delivery)
+                if delivery.outcome in (mailer.Outcome.RETRY, mailer.Outcome.UNKNOWN):
+                    raise MailDeferred(f"sending to {message.to_address} met a passing failure: {delivery.detail}")
+                sent += delivery.outcome == mailer.Outcome.SENT
+    finally:
+        if done is not None:
+            _settle(*done)
     return sent
 
 

@@ -204,3 +204,28 @@ def test_a_lost_link_is_sent_to_a_known_address_only_with_the_same_answer_and_a_
     client.get("/lost-link")  # opening the link began a new session (and CSRF token)
     wrong = client.post("/lost-link", {"email": "not an address"})
     assert wrong.status_code == 200 and "Enter an email address in the correct format" in wrong.text
+
+
+def test_a_bounce_report_marks_its_message_bounced_and_the_page_shows_it(factory, db, smtp, app, client, lead):
+    rnd, _ = _round(factory, db, organisations=1)
+    _invite(db, rnd)
+    sent = smtp.inbox.messages[0]
+    headers = "".join(f"{k}: {v}\r\n" for k, v in sent.items())
+    report = (  # a delivery status notification as a mail server sends one (RFC 3464)
+        "From: MAILER-DAEMON@mx.trust.example\r\nSubject: Undelivered Mail\r\nMIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.trust.example\r\n\r\n"
+        "Final-Recipient: rfc822; someone@trust.example\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        "Diagnostic-Code: smtp; 550 5.1.1 User unknown\r\n\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\n{headers}\r\n--B--\r\n"
+    ).encode()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["mail", "bounce"], input=report)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"{sent['To']}: bounced (5.1.1 smtp; 550 5.1.1 User unknown)"
+    assert _statuses(db)[sent["X-Pledge-Outbox"]] == "bounced"
+    junk = runner.invoke(args=["mail", "bounce"], input=b"Subject: hello\n\nnot a report")
+    assert junk.exit_code == 1 and "not a delivery status notification" in junk.output
+    sign_in(client, *lead)
+    assert "550 5.1.1 User unknown" in client.get(f"/manage/rounds/{rnd.id}/mail?status=bounced").text
