@@ -40,11 +40,17 @@ def send_round(round_id: int) -> bool:
 
 def after_submission(response_id: int) -> None:
     """Write the receipts of a just-submitted report and queue them; never undoes the submission. Commits."""
-    response = db.session.get(Response, response_id)
-    if response is None or response.submitted_at is None:
+    try:
+        response = db.session.get(Response, response_id)
+        if response is None or response.submitted_at is None:
+            return
+        outbox.write_receipts(response)
+        db.session.commit()
+    except Exception:
+        # The report is submitted and committed: a receipt that cannot be written is logged, never a failed page.
+        db.session.rollback()
+        logger.exception("the receipts of response %s could not be written", response_id)
         return
-    outbox.write_receipts(response)
-    db.session.commit()
     send_round(response.round_id)
 
 

@@ -66,6 +66,11 @@ class MailError(ValueError):
     """A mail action cannot be done; the message says why, for the lead."""
 
 
+def sender() -> str:
+    """The From address of every message (MAIL_SENDER)."""
+    return current_app.config.get("MAIL_SENDER") or "pledge@localhost"
+
+
 def link_token(salt: str) -> str:
     """The invitation token a salt stands for: HMAC(SECRET_KEY, salt), 256 bits, URL-safe."""
     key = current_app.config["SECRET_KEY"].encode()
@@ -98,7 +103,7 @@ def _write(
 ) -> OutboxMessage | None:
     """Add a message unless one with its key is there; flushes (in a savepoint, so a concurrent twin is a no-op)."""
     key = message_key(round_id, contact.id, kind, sequence)
-    domain = current_app.config["MAIL_SENDER"].rpartition("@")[2] or "localhost"
+    domain = sender().rpartition("@")[2] or "localhost"
     subject, _, body = render_template(f"mail/{kind.value}.txt", contact=contact, **context).partition("\n\n")
     message = OutboxMessage(
         key=key,
@@ -125,9 +130,8 @@ def _write(
 def _new_link(response: Response, contact: Contact) -> Link:
     """A new invitation for the contact whose token the outbox can derive; flushes."""
     salt = secrets.token_urlsafe(24)
-    token = access.create_invitation(
-        response, contact, days=current_app.config["INVITATION_DAYS"], token=link_token(salt)
-    )
+    days = current_app.config.get("INVITATION_DAYS") or 60
+    token = access.create_invitation(response, contact, days=days, token=link_token(salt))
     invitation_id = db.session.scalar(select(Invitation.id).where(Invitation.token_hash == access.token_hash(token)))
     assert invitation_id is not None
     return Link(invitation_id, salt)
@@ -473,14 +477,14 @@ def email_of(message: Claimed) -> EmailMessage:
     """The e-mail for a claimed message, its link filled in."""
     config = current_app.config
     email = EmailMessage()
-    email["From"] = formataddr(("Pledge progress reporting", config["MAIL_SENDER"]))
+    email["From"] = formataddr(("Pledge progress reporting", sender()))
     email["To"] = message.to_address
     email["Subject"] = message.subject
     email["Message-ID"] = message.message_id or f"<{message.id}@localhost>"
     email["X-Pledge-Outbox"] = message.key
     body = message.body
     if message.link_salt:
-        body = body.replace(LINK_MARKER, f"{config['BASE_URL']}/r/{link_token(message.link_salt)}")
+        body = body.replace(LINK_MARKER, f"{config.get('BASE_URL', '')}/r/{link_token(message.link_salt)}")
     email.set_content(body)
     return email
 
@@ -496,7 +500,9 @@ def send_messages(message_ids: Iterable[int]) -> int:
     ids = list(message_ids)
     if not config.get("MAIL_SERVER"):
         return _log_instead(ids)
-    settings = mailer.SmtpSettings(config["MAIL_SERVER"], int(config["MAIL_PORT"]), bool(config["MAIL_USE_TLS"]))
+    settings = mailer.SmtpSettings(
+        config["MAIL_SERVER"], int(config.get("MAIL_PORT") or 25), bool(config.get("MAIL_USE_TLS"))
+    )
     sent = 0
     done: tuple[int, mailer.Delivery] | None = None  # recorded with the next claim, or at the end
     try:
@@ -506,7 +512,7 @@ def send_messages(message_ids: Iterable[int]) -> int:
                 done = None
                 if message is None:
                     continue
-                delivery = conn.send(email_of(message), config["MAIL_SENDER"], message.to_address)
+                delivery = conn.send(email_of(message), sender(), message.to_address)
                 done = (message.id, delivery)
                 if delivery.outcome in (mailer.Outcome.RETRY, mailer.Outcome.UNKNOWN):
                     raise MailDeferred(f"sending to {message.to_address} met a passing failure: {delivery.detail}")

@@ -28,21 +28,6 @@ SORTS = {"name", "state", "activity"}
 PER_PAGE = 50
 
 
-def _invitations(round_id: int) -> Subquery:
-    """Per response of the round: how many invitations, and when one was last opened."""
-    return (
-        select(
-            Invitation.response_id,
-            func.count().label("invited"),
-            func.max(Invitation.last_used_at).label("opened_at"),
-        )
-        .join(Response, Invitation.response_id == Response.id)
-        .where(Response.round_id == round_id)
-        .group_by(Invitation.response_id)
-        .subquery("inv")
-    )
-
-
 def _mail_problems(round_id: int) -> Subquery:
     """Per response of the round: how many of its messages were refused, failed or bounced."""
     return (
@@ -53,14 +38,26 @@ def _mail_problems(round_id: int) -> Subquery:
     )
 
 
-def _state(inv: Subquery) -> ColumnElement[str]:
-    """An organisation's state in the round, in SQL."""
+def _opened() -> ColumnElement[Any]:
+    """When an invitation to the response was last opened (looked up only for the rows that need it)."""
+    return (
+        select(func.max(Invitation.last_used_at))
+        .where(Invitation.response_id == Response.id)
+        .correlate(Response)
+        .scalar_subquery()
+    )
+
+
+def _state() -> ColumnElement[str]:
+    """An organisation's state in the round, in SQL: the invitations are looked at only for reports not started."""
+    invitations = select(Invitation.id).where(Invitation.response_id == Response.id).correlate(Response)
+    opened = invitations.where(Invitation.last_used_at.is_not(None))
     return case(
         (Response.status == ResponseStatus.SUBMITTED, "submitted"),
         (Response.status == ResponseStatus.REOPENED, "reopened"),
         (Response.status == ResponseStatus.IN_PROGRESS, "in_progress"),
-        (inv.c.opened_at.is_not(None), "opened"),
-        (func.coalesce(inv.c.invited, 0) > 0, "invited"),
+        (opened.exists(), "opened"),
+        (invitations.exists(), "invited"),
         else_="not_invited",
     )
 
@@ -85,12 +82,11 @@ class Summary:
 
 def summary(round_id: int) -> Summary:
     """How many organisations are in each state, and how many have an e-mail that was not delivered (one query)."""
-    inv, mail = _invitations(round_id), _mail_problems(round_id)
-    state = _state(inv).label("state")
+    mail = _mail_problems(round_id)
+    state = _state().label("state")
     query = (
         select(state, func.count(), func.count(mail.c.failed))
         .select_from(Response)
-        .outerjoin(inv, inv.c.response_id == Response.id)
         .outerjoin(mail, mail.c.response_id == Response.id)
         .where(Response.round_id == round_id)
         .group_by(state)
@@ -184,9 +180,9 @@ def organisations(round_id: int, *, state: str | None, search: str, sort: str, d
     """One page of the round's organisations, filtered by state, searched by organisation name or contact
     e-mail, sorted by name, state or last activity. One query: the page is chosen first (its total rides along as
     a window count), and who was last active and the first contact are looked up for its rows only."""
-    inv, mail = _invitations(round_id), _mail_problems(round_id)
-    state_col = _state(inv)
-    activity = func.coalesce(Response.last_activity_at, Response.submitted_at, inv.c.opened_at)
+    mail = _mail_problems(round_id)
+    state_col = _state()
+    activity = func.coalesce(Response.last_activity_at, Response.submitted_at, _opened())
     chosen = (
         select(
             Response.id.label("response_id"),
@@ -199,7 +195,6 @@ def organisations(round_id: int, *, state: str | None, search: str, sort: str, d
             func.count().over().label("total"),
         )
         .join(Organisation, Response.organisation_id == Organisation.id)
-        .outerjoin(inv, inv.c.response_id == Response.id)
         .outerjoin(mail, mail.c.response_id == Response.id)
         .where(Response.round_id == round_id)
     )

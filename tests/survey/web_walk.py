@@ -126,7 +126,10 @@ def lead_pages(walk: Walk, round_id: int, response_id: int) -> None:
     walk.get(pressed.headers["location"])
     job_id = int(pressed.headers["location"].rstrip("/").rpartition("/")[2])
     for blueprint in ("manage", "auth"):
-        walk.rest(blueprint, {"round_id": round_id, "response_id": response_id, "job_id": job_id})
+        walk.rest(
+            blueprint,
+            {"round_id": round_id, "response_id": response_id, "job_id": job_id, "shape": "long", "fmt": "xlsx"},
+        )
     walk.post("/auth/logout", {})
 
 
