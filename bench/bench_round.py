@@ -95,11 +95,13 @@ def export_child(database_url: str, round_id: int) -> int:
     app = make_app(database_url)
     with app.app_context(), tempfile.TemporaryFile() as out:
         rnd = db.session.get(Round, round_id)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         exports.write_export(rnd, "long", out)
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         size = out.tell()
     print(f"export_xlsx_seconds: {seconds:.2f}")
+    # This machine is shared: the CPU time says what the export costs when it has a core to itself.
+    print(f"export_xlsx_cpu_seconds: {cpu:.2f}")
     print(f"export_peak_rss_mib: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
     print(f"export_xlsx_mib: {size / 2**20:.1f}")
     return 0

@@ -54,7 +54,8 @@ def neutralise(value: str) -> str:
 
 
 def cell(value: Any) -> Any:
-    """A value as a cell: numbers stay numbers, times become ISO text, lists and tables text; text neutralised."""
+    """A value as a cell: numbers stay numbers, times become ISO text, lists and tables text; text without the
+    control characters XML cannot hold (no answer has them: the forms refuse them), and neutralised."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -67,7 +68,7 @@ def cell(value: Any) -> Any:
         value = "; ".join(str(v) for v in value)
     elif isinstance(value, dict):
         value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return neutralise(str(value))
+    return neutralise(XML_ILLEGAL.sub("", str(value)))
 
 
 @dataclass(frozen=True)
@@ -122,20 +123,24 @@ def long_rows(rnd: Round) -> Iterator[list[Any]]:
 
 def _long_rows(round_id: int, labels: dict[str, str]) -> Iterator[list[Any]]:
     yield LONG_HEADER
+    # Per organisation and per question, the cells are made once: 100,000 answers repeat a few hundred of each.
+    organisation: tuple[Any, list[Any]] = (None, [])
+    questions: dict[str, list[Any]] = {}
     for org_id, name, _kind, _region, reference, submitted_at, field_key, question_key, commitment, value in _answers(
         round_id
     ):
-        yield [
-            org_id,
-            cell(name),
-            cell(reference),
-            cell(submitted_at),
-            cell(field_key),
-            cell(question_key),
-            commitment if commitment is not None else "",
-            cell(labels.get(field_key, "")),
-            cell(value),
-        ]
+        if organisation[0] != org_id:
+            organisation = (org_id, [org_id, cell(name), cell(reference), cell(submitted_at)])
+        question = questions.get(field_key)
+        if question is None:
+            number = commitment if commitment is not None else ""
+            question = questions[field_key] = [
+                cell(field_key),
+                cell(question_key),
+                number,
+                cell(labels.get(field_key, "")),
+            ]
+        yield [*organisation[1], *question, cell(value)]
 
 
 def wide_rows(rnd: Round) -> Iterator[list[Any]]:
@@ -180,17 +185,9 @@ def csv_chunks(rows: Iterable[Sequence[Any]], *, rows_per_chunk: int = 500) -> I
     yield buffer.getvalue()
 
 
-def _xlsx_value(value: Any) -> Any:
-    """A cell for openpyxl: text without the characters XML cannot hold (neutralised again, in case removing them
-    uncovered a formula start)."""
-    if isinstance(value, str):
-        return neutralise(XML_ILLEGAL.sub("", value))
-    return value
-
-
 def write_xlsx(sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]], out: IO[bytes]) -> None:
-    """Write sheets of rows to an XLSX file object in openpyxl's write-only mode (rows go to disk as they come);
-    no text cell starts with =, so none is a formula."""
+    """Write sheets of rows (of `cell` values) to an XLSX file object in openpyxl's write-only mode (rows go to
+    disk as they come); no text cell starts with =, so none is a formula."""
     from openpyxl import Workbook  # only the export needs it
     from openpyxl.utils import get_column_letter
 
@@ -201,7 +198,7 @@ def write_xlsx(sheets: Sequence[tuple[str, Iterable[Sequence[Any]]]], out: IO[by
         for index, width in enumerate(WIDTHS.get(title, ()), start=1):
             sheet.column_dimensions[get_column_letter(index)].width = width
         for row in rows:
-            sheet.append([_xlsx_value(v) for v in row])
+            sheet.append(row)
     workbook.save(out)
 
 
