@@ -30,8 +30,10 @@ INVITATION_PROBLEMS = {
 
 @bp.get("/")
 def index() -> str:
-    """The start page: what this service is and how to get a link."""
-    return render_template("public/index.html")
+    """The start page: what this service is, how to get a link, and asking for it again by e-mail."""
+    from forms.mail import LinkRequestForm
+
+    return render_template("public/index.html", link_form=LinkRequestForm())
 
 
 @bp.get("/healthz")

@@ -77,6 +77,8 @@ def test_the_lead_invites_tracks_and_downloads_with_every_page_accessible(page, 
 @pytest.mark.usefixtures("smtp")
 def test_lost_link_and_confirmation_pages_are_accessible(page, browser_factory, factory, db, axe):
     page.goto("/")
+    assert page.get_by_role("button", name="Send me a link").is_visible()  # the start page asks too
+    _look(page, axe, "home")
     page.get_by_role("link", name="ask for a new link by email").click()
     page.get_by_role("button", name="Send me a link").click()
     assert "Enter the email address your invitation was sent to" in page.locator(".nhsuk-error-summary").inner_text()

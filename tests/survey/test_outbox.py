@@ -229,3 +229,21 @@ def test_a_bounce_report_marks_its_message_bounced_and_the_page_shows_it(factory
     assert junk.exit_code == 1 and "not a delivery status notification" in junk.output
     sign_in(client, *lead)
     assert "550 5.1.1 User unknown" in client.get(f"/manage/rounds/{rnd.id}/mail?status=bounced").text
+
+
+def test_the_start_page_asks_for_a_lost_link_and_too_many_requests_are_refused(factory, db, smtp, client, app):
+    rnd, responses = _round(factory, db, organisations=1)
+    known = f"p0.org{responses[0].organisation_id}@trust.example"
+    limiter = app.extensions.get("link_limiter")
+    if limiter is not None:
+        limiter.storage.reset()  # other tests asked from this address too
+    home = client.get("/")
+    assert 'action="/lost-link"' in home.text and "Send me a link" in home.text
+    assert client.post("/lost-link", {"email": known}).headers["location"] == "/lost-link/sent"
+    assert [m["To"] for m in smtp.inbox.messages] == [known]
+    replies = [client.post("/lost-link", {"email": f"n{i}@trust.example"}).status_code for i in range(10)]
+    assert replies == [302] * 9 + [429]  # ten an hour from one network address
+    client.get("/lost-link")
+    refused = client.post("/lost-link", {"email": known})
+    assert refused.status_code == 429 and "Too many requests from your network" in refused.text
+    app.extensions["link_limiter"].storage.reset()
