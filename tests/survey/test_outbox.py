@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey import mail_jobs
-from survey.models import AuditEvent, Invitation, Job, OutboxMessage, Response, utcnow
+from survey.models import AuditEvent, Invitation, Job, OutboxMessage, ReminderPolicy, Response, utcnow
 from survey.services import outbox
 from tests.staff_login import sign_in
 
@@ -247,3 +247,23 @@ def test_the_start_page_asks_for_a_lost_link_and_too_many_requests_are_refused(f
     refused = client.post("/lost-link", {"email": known})
     assert refused.status_code == 429 and "Too many requests from your network" in refused.text
     app.extensions["link_limiter"].storage.reset()
+
+
+def test_the_reminder_policy_is_saved_whole_or_not_at_all(factory, db, client, lead):
+    rnd, _ = _round(factory, db, organisations=1)
+    sign_in(client, *lead)
+    url = f"/manage/rounds/{rnd.id}/mail"
+    client.get(url)
+    bad = client.post(f"{url}/policy", {"days_before": "7, soon", "max_per_contact": "2", "min_gap_days": "0"})
+    assert bad.status_code == 200 and "There is a problem" in bad.text
+    assert "Enter days before the deadline as whole numbers from 1 to 120 separated by commas" in bad.text
+    assert "Enter the fewest days between two reminders, from 1 to 60" in bad.text
+    assert "at most 3 reminder(s), at least 3 day(s) apart" in bad.text  # the saved (default) policy, unchanged
+    assert db.session.get(ReminderPolicy, rnd.id) is None
+    good = client.post(f"{url}/policy", {"days_before": "2, 14,7", "max_per_contact": "2", "min_gap_days": "5"})
+    assert good.status_code == 302
+    page = client.get(url).text
+    assert "Automatic reminders are not scheduled: the job queue is not set up" in page  # no Redis here
+    assert "at most 2 reminder(s), at least 5 day(s) apart" in page and 'value="14, 7, 2"' in page
+    db.session.rollback()
+    assert db.session.get(ReminderPolicy, rnd.id).days_before == [14, 7, 2]

@@ -54,6 +54,7 @@ def round_mail(round_id: int, policy_form: ReminderPolicyForm | None = None) -> 
         page=_page(),
         form=ButtonForm(),
         policy_form=policy_form,
+        rules=rules,
         reminder_times=mail_jobs.reminder_times(rnd, list(rules.days_before)),
         labels=outbox.STATUS_LABELS,
     )
