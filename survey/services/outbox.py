@@ -285,7 +285,8 @@ def set_policy(round_id: int, days_before: Sequence[int], max_per_contact: int, 
 
 def remind_unsubmitted(round_id: int, *, actor_type: str, actor_id: int | None, now: datetime | None = None) -> int:
     """Remind every invited contact whose organisation has not submitted, within the round's cap per contact and
-    minimum gap; never a contact of an organisation that has submitted. Flushes; how many reminders."""
+    minimum gap; never a contact of an organisation that has submitted, nor one whose links were revoked (an
+    expired link is replaced by a new one). Flushes; how many reminders."""
     rnd = _open_round(round_id)
     now = now or utcnow()
     rules = policy(round_id)
@@ -301,7 +302,7 @@ def remind_unsubmitted(round_id: int, *, actor_type: str, actor_id: int | None, 
         db.session.execute(  # type: ignore[arg-type]
             select(Invitation.response_id, Invitation.contact_id)
             .join(Response, Invitation.response_id == Response.id)
-            .where(Response.round_id == round_id)
+            .where(Response.round_id == round_id, Invitation.revoked_at.is_(None))  # a revoked contact: never
         )
     )
     links = live_links(round_id)

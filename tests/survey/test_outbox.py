@@ -172,6 +172,8 @@ def test_revoking_stops_the_link_and_cancels_unsent_messages_and_resend_repeats_
     mail_jobs.send_round(rnd.id)
     assert len(smtp.inbox.messages) == 3  # the queued resend was cancelled, not sent
     assert client.get(first).status_code == 410
+    assert outbox.remind_unsubmitted(rnd.id, actor_type="user", actor_id=None) == 1  # the other contact only
+    db.session.rollback()
     fresh = outbox.resend(rnd.id, contact_id, actor_id=None)  # a revoked link is replaced by a new one
     db.session.commit()
     mail_jobs.send_round(rnd.id)
