@@ -32,7 +32,7 @@ from sqlalchemy.orm import configure_mappers
 from survey import create_app, jobs, queue
 from survey.extensions import db
 from survey.services import jobs as lifecycle
-from survey.services import outbox, tagging  # noqa: F401  (registers the kinds this worker runs: mail, tag, retag)
+from survey.services import sending, tagging  # noqa: F401  (registers the kinds this worker runs: mail, tag, retag)
 
 logger = logging.getLogger("worker")
 

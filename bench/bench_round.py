@@ -111,7 +111,7 @@ def send_rate(database_url: str, messages: int) -> float:
     """Messages per second sent from the outbox to a local aiosmtpd server, in the job's batches."""
     from aiosmtpd.controller import Controller
 
-    from survey.services import outbox
+    from survey.services import outbox, sending
     from tests.survey.mail_server import Inbox, free_port
 
     port = free_port()
@@ -128,8 +128,8 @@ def send_rate(database_url: str, messages: int) -> float:
                 :messages
             ]
             started = time.perf_counter()
-            for i in range(0, len(ids), outbox.BATCH_SIZE):
-                outbox.send_messages(ids[i : i + outbox.BATCH_SIZE])
+            for i in range(0, len(ids), sending.BATCH_SIZE):
+                sending.send_messages(ids[i : i + sending.BATCH_SIZE])
             seconds = time.perf_counter() - started
         assert len(inbox.messages) == len(ids), (len(inbox.messages), len(ids))
         return len(ids) / seconds

@@ -13,7 +13,7 @@ from rq.registry import ScheduledJobRegistry
 from survey import jobs, queue
 from survey.extensions import db
 from survey.models import Response, Round, utcnow
-from survey.services import outbox
+from survey.services import outbox, sending
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def send_round(round_id: int) -> bool:
     """Queue the sending of a round's queued messages (inline without Redis); False when Redis is away, in which
     case the messages wait in the outbox for the worker's sweep. Commits."""
     try:
-        jobs.launch(outbox.MAIL, "round", round_id)
+        jobs.launch(sending.MAIL, "round", round_id)
     except RedisError:
         db.session.rollback()
         logger.warning("Redis is unreachable: round %s's e-mail waits in the outbox", round_id, exc_info=True)

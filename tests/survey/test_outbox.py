@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from survey import mail_jobs
 from survey.models import AuditEvent, Invitation, Job, OutboxMessage, ReminderPolicy, Response, utcnow
-from survey.services import outbox
+from survey.services import outbox, sending
 from tests.staff_login import sign_in
 
 LINK = re.compile(r"https?://[^/\s]+(/r/[A-Za-z0-9_-]+)")
@@ -72,8 +72,8 @@ def test_a_batch_run_again_sends_nothing_twice(factory, db, smtp):
     outbox.invite_round(rnd.id, actor_id=None)
     db.session.commit()
     ids = list(db.session.scalars(select(OutboxMessage.id)))
-    assert outbox.send_messages(ids) == 4
-    assert outbox.send_messages(ids) == 0  # a retried or duplicated batch: every message is claimed already
+    assert sending.send_messages(ids) == 4
+    assert sending.send_messages(ids) == 0  # a retried or duplicated batch: every message is claimed already
     assert len(smtp.inbox.messages) == 4
 
 
@@ -110,10 +110,10 @@ def test_a_server_that_drops_the_connection_after_the_data_is_never_sent_to_agai
     outbox.invite_round(rnd.id, actor_id=None)
     db.session.commit()
     ids = list(db.session.scalars(select(OutboxMessage.id).order_by(OutboxMessage.id)))
-    with pytest.raises(outbox.MailDeferred):
-        outbox.send_messages(ids)
+    with pytest.raises(sending.MailDeferred):
+        sending.send_messages(ids)
     smtp.inbox.mode = None
-    assert outbox.send_messages(ids) == 1  # the retry sends the second message only
+    assert sending.send_messages(ids) == 1  # the retry sends the second message only
     assert len(smtp.inbox.messages) == 2  # the first arrived once, though its sender never heard it was accepted
     statuses = list(_statuses(db).values())
     assert statuses == ["sending", "sent"]  # "sending": not confirmed, shown as such, never resent by itself
@@ -125,11 +125,11 @@ def test_a_busy_server_4xx_puts_the_message_back_in_the_queue(factory, db, smtp)
     outbox.invite_round(rnd.id, actor_id=None)
     db.session.commit()
     ids = list(db.session.scalars(select(OutboxMessage.id)))
-    with pytest.raises(outbox.MailDeferred, match="451 4.3.0 Try again later"):
-        outbox.send_messages(ids)
+    with pytest.raises(sending.MailDeferred, match="451 4.3.0 Try again later"):
+        sending.send_messages(ids)
     assert list(_statuses(db).values()) == ["queued", "queued"]
     smtp.inbox.mode = None
-    assert outbox.send_messages(ids) == 2 and len(smtp.inbox.messages) == 2
+    assert sending.send_messages(ids) == 2 and len(smtp.inbox.messages) == 2
 
 
 def test_reminders_reach_only_those_who_have_not_submitted_within_the_cap_and_gap(factory, db, smtp):
