@@ -33,6 +33,7 @@ from survey import create_app, jobs, queue
 from survey.extensions import db
 from survey.services import jobs as lifecycle
 from survey.services import (  # noqa: F401  (register the kinds this worker runs)
+    sending,  # mail
     suggester,  # train_suggester
     syntheses,  # synthesis, synthesis-draft
     tagging,  # tag, retag

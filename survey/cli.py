@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from survey import cli_nlp, cli_synthesis, cli_users
+from survey import cli_mail, cli_nlp, cli_synthesis, cli_users
 
 
 @click.command("demo")
@@ -37,3 +37,4 @@ def init_app(app: Flask) -> None:
     cli_nlp.init_app(app)
     cli_users.init_app(app)
     cli_synthesis.init_app(app)
+    cli_mail.init_app(app)

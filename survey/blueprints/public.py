@@ -30,8 +30,10 @@ INVITATION_PROBLEMS = {
 
 @bp.get("/")
 def index() -> str:
-    """The start page: what this service is and how to get a link."""
-    return render_template("public/index.html")
+    """The start page: what this service is, how to get a link, and asking for it again by e-mail."""
+    from forms.mail import LinkRequestForm
+
+    return render_template("public/index.html", link_form=LinkRequestForm())
 
 
 @bp.get("/healthz")
@@ -114,5 +116,7 @@ def render_static(name: str, context: Mapping[str, Any] | None = None, **inputs:
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint."""
+    """Register the blueprint (with the lost-link pages of its own module)."""
+    from survey.blueprints import lost_link  # noqa: F401  (adds its views to `bp`)
+
     app.register_blueprint(bp)

@@ -23,10 +23,11 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.questionnaire import SectionForm, expected_field_names, section_form_class
 from forms.respond import ConflictForm, DeclarationForm, PrefillForm, ReopenRequestForm, SignOutForm
+from survey import mail_jobs
 from survey.extensions import db
 from survey.models import Response
 from survey.questionnaire import Question, Questionnaire, Section
-from survey.services import access, responses
+from survey.services import access, outbox, responses
 from survey.services.tagging import after_submission
 from survey.skeleton import render_section
 
@@ -283,6 +284,7 @@ def check(response_id: int) -> str | WerkzeugResponse:
         else:
             db.session.commit()
             after_submission(response_id)  # only once the submission is committed
+            mail_jobs.after_submission(response_id)  # the receipts
             return redirect(url_for(".confirmation", response_id=response_id))
     flashes = get_flashed_messages(with_categories=True)
     return render_template(
@@ -303,7 +305,10 @@ def confirmation(response_id: int) -> str | WerkzeugResponse:
     if g.response.status != "submitted":
         return redirect(url_for(".task_list", response_id=response_id))
     return render_template(
-        "respond/confirmation.html", reopen_form=ReopenRequestForm(), reopen=responses.open_reopen_request(response_id)
+        "respond/confirmation.html",
+        reopen_form=ReopenRequestForm(),
+        reopen=responses.open_reopen_request(response_id),
+        receipts=outbox.receipts(g.response),
     )
 
 

@@ -4,6 +4,7 @@ from survey.models.access import AuditEvent, Invitation, RespondentSession, Staf
 from survey.models.base import Base, utcnow
 from survey.models.coding import AnswerReview, Code, CodebookVersion, CodeDecision, Theme
 from survey.models.jobs import Job
+from survey.models.mail import MailKind, MailStatus, OutboxMessage, ReminderPolicy
 from survey.models.pledge import ORGANISATION_KINDS, Commitment, Contact, Organisation, Pledge
 from survey.models.review import CodebookDraft, DoubleCoding, PreviewRow
 from survey.models.rounds import (
@@ -35,6 +36,10 @@ __all__ = [
     "DoubleCoding",
     "Invitation",
     "Job",
+    "MailKind",
+    "MailStatus",
+    "OutboxMessage",
+    "ReminderPolicy",
     "Organisation",
     "Pledge",
     "PreviewRow",

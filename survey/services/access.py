@@ -34,9 +34,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_invitation(response: Response, contact: Contact, *, days: int, now: datetime | None = None) -> str:
-    """Create an invitation for a contact to a response and return its token (shown once, never stored)."""
-    token = secrets.token_urlsafe(32)  # 256 bits
+def create_invitation(
+    response: Response, contact: Contact, *, days: int, now: datetime | None = None, token: str | None = None
+) -> str:
+    """Create an invitation for a contact to a response and return its token (shown once, never stored); the
+    outbox passes a token it can derive again from a salt and SECRET_KEY."""
+    token = token or secrets.token_urlsafe(32)  # 256 bits
     now = now or utcnow()
     invitation = Invitation(
         response_id=response.id,

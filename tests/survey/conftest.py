@@ -18,6 +18,7 @@ from redis.exceptions import RedisError
 from survey.extensions import db as _db
 from survey.models import Answer, Response, Round, utcnow
 from survey.services import staff
+from tests.survey.mail_server import smtp  # noqa: F401  (the in-process SMTP server fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 LEAD_PASSWORD = "correct horse battery staple"

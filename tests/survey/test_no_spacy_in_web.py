@@ -30,8 +30,8 @@ def test_no_page_imports_spacy(redis_url: str, tmp_path: Path) -> None:
     assert walked.returncode == 0, walked.stderr[-4000:]
     found = json.loads(walked.stdout.splitlines()[-1])
     assert found["unexpected"] == [] and found["not_reached"] == [], found
-    # The submission queued its tagging and the lead's press queued a re-tag: neither ran in the web process.
-    assert found["jobs"] == [["tag", "queued", 1], ["retag", "queued", 1]]
+    # The submission queued its tagging and its receipts, and the lead's press a re-tag: none ran in the web process.
+    assert found["jobs"] == [["tag", "queued", 1], ["mail", "queued", 2], ["retag", "queued", 1]]
     assert found["spacy_modules"] == []  # "spacy" not in sys.modules, nor any of its submodules
     assert found["sklearn_modules"] == []  # nor scikit-learn, skops or SciPy: the suggester trains in the worker
 

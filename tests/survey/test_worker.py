@@ -22,6 +22,7 @@ from survey.models import Answer, Code, Job, Response
 from survey.services import jobs as lifecycle
 from survey.services import pipelines, tagging
 from tests.staff_login import sign_in
+from tests.survey.sweeps import sweeps
 
 pytestmark = pytest.mark.worker
 
@@ -89,7 +90,7 @@ def test_kill_9_mid_batch_loses_nothing_and_duplicates_nothing(submitted, worker
     wait(lambda: _job(db, job.id).status == "finished", what="the resumed job", timeout=90)
     assert _all_tagged(db, submitted.round.id, 12)
     _no_duplicate_codes(db)
-    assert "0 suggester training job(s), 1 tagging job(s) queued or resumed" in workers.log(1)
+    assert {"tagging": 1} in sweeps(workers.log(1))
 
 
 def test_sigterm_finishes_the_current_job_then_exits_cleanly(submitted, workers, db, wait):
@@ -211,7 +212,7 @@ def test_kill_in_batch_1_while_batch_2_waits_queues_batch_1_again_and_only_it(tw
     kept, requeued = _job(db, job.id).params["rq_ids"]
     assert kept == second and _held(rq_conn, requeued) == batch_1  # batch 2 was never queued twice
     assert _status(rq_conn, first) is None  # taken over, so RQ's clean-up will not retry it too
-    assert "sweep: 0 suggester training job(s), 1 tagging job(s) queued or resumed" in workers.log(1)
+    assert {"tagging": 1} in sweeps(workers.log(1))
 
 
 def test_kill_in_batch_2_after_batch_1_finished_queues_batch_2_again(two_batches, workers, rq_conn, db, wait):
@@ -254,10 +255,8 @@ def test_kill_after_both_batches_wrote_but_before_one_was_counted_is_closed_by_t
     _finished_once(db, two_batches.id, job.id)
     assert _status(rq_conn, first) is None and _status(rq_conn, second) == "finished"
     log = workers.log(1)
-    assert (
-        "sweep: 0 suggester training job(s), 0 tagging job(s) queued or resumed" in log
-    )  # at its start the job was healthy
-    assert "periodic sweep: 0 suggester training job(s), 1 tagging job(s) queued or resumed" in log
+    assert {} in sweeps(log)  # at its start the job was healthy
+    assert {"tagging": 1} in sweeps(log, periodic=True)
     assert survivor.poll() is None, log
 
 
@@ -280,7 +279,7 @@ def test_periodic_sweep_of_a_running_worker_queues_again_the_batch_a_killed_work
     _finished_once(db, two_batches.id, job.id)
     [requeued] = _job(db, job.id).params["rq_ids"]
     assert _held(rq_conn, requeued) == batch_1
-    assert "periodic sweep: 0 suggester training job(s), 1 tagging job(s) queued or resumed" in workers.log(1)
+    assert {"tagging": 1} in sweeps(workers.log(1), periodic=True)
     assert survivor.poll() is None
 
 

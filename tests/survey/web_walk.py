@@ -143,6 +143,8 @@ def lead_pages(walk: Walk, round_id: int, response_id: int, synthesis_id: int) -
                 "coding_id": 1,
                 "key": "community_partnership",
                 "synthesis_id": synthesis_id,
+                "shape": "long",
+                "fmt": "xlsx",
             },
         )
     walk.post("/auth/logout", {})

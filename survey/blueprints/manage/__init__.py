@@ -108,6 +108,12 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+# The lead's pages for a round's e-mail, tracking and exports (their modules add views to `bp`).
+from survey.blueprints.manage import (  # noqa: E402, F401
+    dashboard,
+    exports,
+    mail,
+    suggester,  # noqa: E402, F401  (the suggester panel's views)
+)
 from survey.blueprints.manage import documents as _documents  # noqa: E402, F401  (registers its views)
-from survey.blueprints.manage import suggester  # noqa: E402, F401  (the suggester panel's views)
 from survey.blueprints.manage import syntheses as _syntheses  # noqa: E402, F401  (registers its views)

@@ -11,7 +11,8 @@ from survey.auth import require_role
 from survey.blueprints.review import bp
 from survey.blueprints.review.rounds import question_labels, round_or_404, themes_of
 from survey.models import Round, utcnow
-from survey.services import exports, qda
+from survey.services import coding_exports as exports
+from survey.services import qda
 
 
 def _filename(rnd: Round, suffix: str) -> str:
