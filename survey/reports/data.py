@@ -62,7 +62,6 @@ class Findings:
     title: str
     commitment: int | None
     question_keys: tuple[str, ...]
-    answered: int  # organisations that answered these questions
     themes: tuple[ThemeCount, ...]
     quotes: tuple[Quote, ...]
 

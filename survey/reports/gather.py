@@ -437,9 +437,6 @@ def gather(round_id: int, *, draft: bool = False) -> d.SynthesisData:
     names = {t.key: t.name for t in themes}
     quotes = g.quotes()
     labels = g.labels()
-    answered = {  # organisations that answered each part: those with any counted code are a floor; reporters a ceiling
-        f"commitment-{n}": len(g.reported) for n, _ in g.titles
-    }
 
     def findings(key: str, title: str, number: int | None, questions: tuple[str, ...]) -> d.Findings:
         return d.Findings(
@@ -447,7 +444,6 @@ def gather(round_id: int, *, draft: bool = False) -> d.SynthesisData:
             title,
             number,
             questions,
-            answered.get(key, len(g.reported)),
             g.parts[key].counts(names, g.both),
             tuple(quotes.get(key, ())),
         )

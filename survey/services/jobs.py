@@ -331,9 +331,10 @@ def record_failure(job_id: int, item_ids: Sequence[int], error: BaseException, *
 
 
 def summary(jobs: Sequence[Job]) -> str:
-    """ "2 tagging job(s)": how many of these jobs each label of the registered kinds has, every label named."""
-    labels = dict.fromkeys(kind.label for kind in KINDS.values())
-    counts = {label: 0 for label in labels}
+    """ "2 tagging job(s)": how many of these jobs each label of the registered kinds has; the labels of kinds the
+    sweep launches jobs for (`orphans`) are always named, the others only when they have jobs."""
+    counts = {kind.label: 0 for kind in KINDS.values()}
+    swept = {kind.label for kind in KINDS.values() if kind.orphans is not None}
     for job in jobs:
         counts[kind_of(job).label] += 1
-    return ", ".join(f"{n} {label} job(s)" for label, n in counts.items())
+    return ", ".join(f"{n} {label} job(s)" for label, n in counts.items() if n or label in swept)

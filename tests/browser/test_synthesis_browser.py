@@ -52,9 +52,14 @@ def test_the_lead_builds_reads_and_publishes_and_a_reader_finds_it(new_page, cli
     submit(page, "Publish this version")
     assert page.get_by_text("is published").is_visible()
     axe(page)
+    page.get_by_label("A draft to check: includes codes nobody has reviewed yet, marked").check()
+    submit(page, "Build the synthesis")
+    follow(page, "Read it as a web page")
+    assert page.locator(".app-unreviewed").count() > 0  # Birch's unreviewed code, marked
+    axe(page)
 
     _db.session.rollback()
-    synthesis = _db.session.query(Synthesis).one()
+    synthesis = _db.session.query(Synthesis).filter_by(kind="final").one()
     reader = new_page()
     reader.goto("/published/")
     assert reader.get_by_role("heading", level=1).inner_text() == "Published syntheses and progress reports"
