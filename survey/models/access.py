@@ -61,7 +61,7 @@ class RespondentSession(SessionColumns, Base):
 
 
 class User(Base):
-    """A staff account (pledge lead or reviewer); log-in and two-factor fields are filled by the auth blueprint."""
+    """A staff account (pledge lead or reviewer): argon2id password, TOTP two-factor, role."""
 
     __tablename__ = "users"
 
@@ -71,6 +71,10 @@ class User(Base):
     role: Mapped[Role] = mapped_column(state_column(Role, 20))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-factor is set up once a code from the secret has been confirmed; the last time step accepted makes a
+    # code (and any earlier one) useless a second time.
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None]
 

@@ -25,12 +25,13 @@ from survey.models import Base, Job, Response
 from survey.services import staff
 from tests.answers import submit_report
 from tests.conftest import SECRET, Browser, Factory
+from tests.staff_login import sign_in
 
 LEAD = ("lead@pledge.example", "correct horse battery staple")
 
 
 # Routes that end the walk's sessions: only ever requested where the walk means to sign out.
-ENDS_A_SESSION = {"respond.sign_out", "auth.logout"}
+ENDS_A_SESSION = {"respond.sign_out", "auth.logout", "auth.sign_out_everywhere"}
 
 
 class Walk:
@@ -113,10 +114,10 @@ def respondent_journey(walk: Walk, factory: Factory) -> tuple[int, int]:
     return first.id, done.id
 
 
-def lead_pages(walk: Walk, round_id: int, response_id: int) -> None:
-    """The lead signs in, opens every staff page, re-tags the round and signs out."""
-    walk.get("/auth/login")
-    walk.post("/auth/login", {"email": LEAD[0], "password": LEAD[1]})
+def lead_pages(walk: Walk, round_id: int, response_id: int, other_user_id: int) -> None:
+    """The lead signs in (password and two-factor set-up), opens every staff page, re-tags the round and signs out;
+    the account pages act on another account."""
+    walk._check("POST", "/auth/two-factor/set-up", sign_in(walk.browser, *LEAD), (200,))
     page = walk.get("/manage/")
     for pattern in (r'href="(/static/[^"]+)"', r'href="(/assets/[^"]+)"'):
         walk.get(re.findall(pattern, page.text)[0])
@@ -126,8 +127,12 @@ def lead_pages(walk: Walk, round_id: int, response_id: int) -> None:
     walk.get(pressed.headers["location"])
     job_id = int(pressed.headers["location"].rstrip("/").rpartition("/")[2])
     for blueprint in ("manage", "auth"):
-        walk.rest(blueprint, {"round_id": round_id, "response_id": response_id, "job_id": job_id})
+        values = {"round_id": round_id, "response_id": response_id, "job_id": job_id, "user_id": other_user_id}
+        walk.rest(blueprint, {**values, "session_id": 2**31 - 1, "token": "not-a-token"})
     walk.post("/auth/logout", {})
+    walk._check("POST", "/auth/two-factor", sign_in(walk.browser, *LEAD), (302,))
+    walk.get("/auth/account")
+    walk.post("/auth/sign-out-everywhere", {})
 
 
 def main(argv: Sequence[str]) -> int:
@@ -157,13 +162,14 @@ def main(argv: Sequence[str]) -> int:
     with app.app_context():
         Base.metadata.create_all(db.engine)
         staff.create_user(*LEAD, role="lead", name="Pat Lead")
+        other = staff.create_user("reviewer@pledge.example", LEAD[1], role="reviewer", name="Robin Reviewer")
         db.session.commit()
         factory = Factory()
         lead_round, response_id = respondent_journey(walk, factory)
         walk.get(factory.invite(db.session.get(Response, response_id)), 302)
         walk.rest("respond", {"response_id": response_id, "key": "c1.actions"})
         walk.rest("public", {"token": "not-a-token"})
-        lead_pages(walk, lead_round, response_id)
+        lead_pages(walk, lead_round, response_id, other.id)
         db.session.rollback()
         jobs = [
             (j.kind, j.status.value, len(j.params.get("rq_ids", [])))

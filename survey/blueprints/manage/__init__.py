@@ -104,3 +104,6 @@ def init_app(app: Flask) -> None:
     """Register the blueprint with the views of every module of this package."""
     # Each module of the package adds its views to `bp` when imported (one module per concern of the lead's work).
     app.register_blueprint(bp)
+
+
+from survey.blueprints.manage import audit, org_imports, organisations, users  # noqa: E402, F401  (each adds its views to bp)
