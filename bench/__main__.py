@@ -16,6 +16,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "bench.bench_web": ["--quick"],
     "bench.bench_tagging": ["--words", "200000"],
     "bench.bench_retag": ["--answers", "10000"],
+    "bench.bench_import": ["--organisations", "300"],
 }
 TIMEOUT_SECONDS = 3600
 

@@ -106,4 +106,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from survey.blueprints.manage import audit, org_imports, organisations, users  # noqa: E402, F401  (each adds its views to bp)
+from survey.blueprints.manage import audit, org_imports, organisations, rounds_admin, users  # noqa: E402, F401  (each adds its views to bp)
