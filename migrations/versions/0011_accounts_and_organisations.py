@@ -63,9 +63,21 @@ def upgrade():
     with op.batch_alter_table('organisation_imports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organisation_imports_pledge_id'), ['pledge_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_organisation_imports_user_id'), ['user_id'], unique=False)
+    if op.get_bind().dialect.name == 'postgresql':  # the audit log is append-only in the database itself
+        op.execute(
+            "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION 'audit events are append-only: % refused', TG_OP; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+            "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()"
+        )
 
 
 def downgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events')
+        op.execute('DROP FUNCTION IF EXISTS audit_events_append_only()')
     with op.batch_alter_table('organisation_imports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisation_imports_user_id'))
         batch_op.drop_index(batch_op.f('ix_organisation_imports_pledge_id'))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from survey.models import User
+from survey.models import User, utcnow
 from survey.services import resets
 from tests.staff_login import sign_in
 from tests.survey.test_fuzz import Target, assert_no_server_errors
@@ -45,6 +45,30 @@ def signed_in(client, lead, page: str, url: str, **valid: str) -> Target:
     return Target(client, page, url, action=url if url != page else None, valid=valid, restore=again)
 
 
+def organisation_id(factory, db) -> int:
+    org = factory.organisation("Fuzz Trust")
+    db.session.commit()
+    return org.id
+
+
+def submitted_id(factory, db) -> int:
+    resp = factory.response(factory.round(), factory.organisation("Fuzz Trust"))
+    resp.status, resp.submitted_at = "submitted", utcnow()
+    db.session.commit()
+    return resp.id
+
+
+def round_id(factory, db) -> int:
+    rnd = factory.round()
+    db.session.commit()
+    return rnd.id
+
+
+def twice(url: str) -> tuple[str, str]:
+    """A page whose form posts to the page itself."""
+    return url, url
+
+
 def user_page(db) -> tuple[str, str]:
     page = f"/manage/users/{db.session.scalar(select(User.id))}"
     return page, f"{page}/role"
@@ -58,12 +82,24 @@ STAFF_TARGETS = {
     "new account": lambda c, lead, db: signed_in(
         c, lead, "/manage/users", "/manage/users", name="Ali", email="ali@pledge.example", role="reviewer"
     ),
-    "role": lambda c, lead, db: signed_in(
-        c,
-        lead,
-        f"/manage/users/{db.session.scalar(select(User.id))}",
-        f"/manage/users/{db.session.scalar(select(User.id))}/role",
-        role="lead",
+    "role": lambda c, lead, db: signed_in(c, lead, *user_page(db), role="lead"),
+}
+ORGANISATION = {"name": "Fuzz Council", "kind": "council", "region": "Kent"}
+CONTACT = {"name": "Ada", "role": "Chair", "email": "ada@fuzz.example"}
+ROUND = {"name": "Fuzz round", "opens_on": "2026-01-01", "deadline": "2026-12-31", "allow_late": "yes"}
+NEW_ORGANISATION = "/manage/organisations/new"
+LEAD_TARGETS = {
+    "organisation": lambda c, lead, db, f: signed_in(c, lead, NEW_ORGANISATION, NEW_ORGANISATION, **ORGANISATION),
+    "contact": lambda c, lead, db, f: signed_in(
+        c, lead, *twice(f"/manage/organisations/{organisation_id(f, db)}"), **CONTACT
+    ),
+    "import": lambda c, lead, db, f: signed_in(c, lead, "/manage/organisations/import", "/manage/organisations/import"),
+    "round settings": lambda c, lead, db, f: signed_in(
+        c, lead, *twice(f"/manage/rounds/{round_id(f, db)}/settings"), **ROUND
+    ),
+    "new round": lambda c, lead, db, f: signed_in(c, lead, "/manage/rounds/new", "/manage/rounds/new", **ROUND),
+    "reopen": lambda c, lead, db, f: signed_in(
+        c, lead, *twice(f"/manage/responses/{submitted_id(f, db)}/reopen"), reason="Why"
     ),
 }
 
@@ -71,3 +107,9 @@ STAFF_TARGETS = {
 @pytest.mark.parametrize("which", sorted(STAFF_TARGETS))
 def test_account_forms_never_answer_malformed_input_with_a_server_error(client, lead, db, which):
     assert_no_server_errors(STAFF_TARGETS[which](client, lead, db))
+
+
+@pytest.mark.parametrize("which", sorted(LEAD_TARGETS))
+def test_lead_forms_never_answer_malformed_input_with_a_server_error(client, lead, factory, db, which):
+    db.session.commit()  # the pledge: an open transaction would lock SQLite for the server
+    assert_no_server_errors(LEAD_TARGETS[which](client, lead, db, factory))

@@ -151,3 +151,17 @@ def test_the_audit_log_shows_filters_and_exports_who_did_what(client, browser_fa
     assert {r["action"] for r in rows} >= {"user.sign_in_failed", "user.signed_in", "user.created"}
     assert db.session.scalar(select(AuditEvent.action).order_by(AuditEvent.id.desc())) == "export.audit_log"
     assert client.get("/manage/audit?until=2000-01-01").text.count('<tr class="nhsuk-table__row">') == 0
+
+
+def test_the_database_refuses_to_change_or_delete_an_audit_event_on_postgresql(lead, db):
+    import pytest
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DatabaseError
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the append-only trigger is PostgreSQL's (the CI run); SQLite has the one writer, audit.record")
+    for statement in (update(AuditEvent).values(summary="rewritten"), delete(AuditEvent)):
+        with pytest.raises(DatabaseError, match="audit events are append-only"):
+            db.session.execute(statement)
+        db.session.rollback()
+    assert db.session.scalar(select(AuditEvent.action)) == "user.created"

@@ -128,7 +128,10 @@ def lead_pages(walk: Walk, round_id: int, response_id: int, other_user_id: int) 
     job_id = int(pressed.headers["location"].rstrip("/").rpartition("/")[2])
     for blueprint in ("manage", "auth"):
         values = {"round_id": round_id, "response_id": response_id, "job_id": job_id, "user_id": other_user_id}
-        walk.rest(blueprint, {**values, "session_id": 2**31 - 1, "token": "not-a-token"})
+        response = db.session.get(Response, response_id)
+        org = {"organisation_id": response.organisation_id, "contact_id": response.organisation.contacts[0].id}
+        unknown = {"session_id": 2**31 - 1, "import_id": 2**31 - 1, "token": "not-a-token", "fmt": "xlsx"}
+        walk.rest(blueprint, {**values, **org, **unknown})
     walk.post("/auth/logout", {})
     walk._check("POST", "/auth/two-factor", sign_in(walk.browser, *LEAD), (302,))
     walk.get("/auth/account")
