@@ -14,10 +14,22 @@ from flask import Flask
 
 
 class Inbox:
-    """An aiosmtpd handler keeping every message it accepts, parsed."""
+    """An aiosmtpd handler keeping every message it accepts, parsed; `refuse` makes it refuse every recipient."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, refuse: bool = False) -> None:
         self.messages: list[EmailMessage] = []
+        self.refuse = refuse
+        self.refused: list[str] = []
+
+    async def handle_RCPT(
+        self, server: object, session: object, envelope: object, address: str, options: list[str]
+    ) -> str:  # noqa: N802,E501
+        """Take the recipient, or refuse it as a server with no such mailbox does."""
+        if self.refuse:
+            self.refused.append(address)
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)  # type: ignore[attr-defined]
+        return "250 OK"
 
     async def handle_DATA(self, server: object, session: object, envelope: object) -> str:  # noqa: N802 (aiosmtpd's name)
         """Keep the message and accept it."""
@@ -40,7 +52,16 @@ def free_port() -> int:
 @pytest.fixture()
 def smtp(app: Flask) -> Iterator[Inbox]:
     """The app's MAIL_SERVER pointed at a real SMTP server on a free loopback port for one test."""
-    inbox = Inbox()
+    yield from _serve(app, Inbox())
+
+
+@pytest.fixture()
+def smtp_refusing(app: Flask) -> Iterator[Inbox]:
+    """The app's MAIL_SERVER pointed at a real SMTP server that refuses every recipient."""
+    yield from _serve(app, Inbox(refuse=True))
+
+
+def _serve(app: Flask, inbox: Inbox) -> Iterator[Inbox]:
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)

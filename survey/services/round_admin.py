@@ -107,32 +107,13 @@ def change(rnd: Round, settings: RoundSettings, *, actor_id: int) -> None:
     db.session.flush()
 
 
-def close(rnd: Round, *, actor_id: int) -> None:
-    """Close a round: no more saves or submissions, and its invitation links stop working. Audited."""
-    if rnd.closed_at is None:
-        rnd.closed_at = utcnow()
+def set_closed(rnd: Round, closed: bool, *, actor_id: int) -> None:
+    """Close a round (no more saves or submissions; its invitation links stop working) or open it again. Audited."""
+    if (rnd.closed_at is not None) != closed:
+        rnd.closed_at = utcnow() if closed else None
+        action = "round.closed" if closed else "round.reopened"
         audit.record(
-            "round.closed",
-            actor_type="user",
-            actor_id=actor_id,
-            target_type="round",
-            target_id=rnd.id,
-            summary=rnd.name,
-        )
-    db.session.flush()
-
-
-def reopen_round(rnd: Round, *, actor_id: int) -> None:
-    """Open a closed round again (audited)."""
-    if rnd.closed_at is not None:
-        rnd.closed_at = None
-        audit.record(
-            "round.reopened",
-            actor_type="user",
-            actor_id=actor_id,
-            target_type="round",
-            target_id=rnd.id,
-            summary=rnd.name,
+            action, actor_type="user", actor_id=actor_id, target_type="round", target_id=rnd.id, summary=rnd.name
         )
     db.session.flush()
 

@@ -7,7 +7,7 @@ import pyotp
 import pytest
 
 from survey.models import utcnow
-from survey.services import responses, staff, twofactor
+from survey.services import resets, responses, staff, twofactor
 from tests.browser.test_journey_browser import follow, submit
 from tests.staff_login import unspent_code
 
@@ -71,6 +71,12 @@ def test_the_lead_pages_pass_axe_with_their_error_states(page, factory, db, axe,
     submit(page, "Add the contact")
     assert page.locator(".nhsuk-error-summary").count() == 1
     axe(page)
+    follow(page, "Change the name, type or region of Westmoor Partnership")
+    axe(page)
+    contact = resp.organisation.contacts[0]
+    page.goto(f"/manage/organisations/{resp.organisation_id}/contacts/{contact.id}")
+    assert heading(page) == f"Change {contact.name}"
+    axe(page)
 
     page.goto("/manage/organisations/import")
     axe(page)
@@ -128,6 +134,16 @@ def test_the_lead_pages_pass_axe_with_their_error_states(page, factory, db, axe,
 
 
 def test_the_password_reset_pages_pass_axe(page, db, axe):
+    token = resets.create_link(staff.create_user("rev@pledge.example", PASSWORD, role="reviewer", name="Rev"))
+    db.session.commit()
+    page.goto(f"/auth/reset/{token}")
+    assert heading(page) == "Choose a new password"
+    axe(page)
+    page.get_by_label("New password", exact=True).fill(PASSWORD + "!")
+    page.get_by_label("Type the new password again").fill(PASSWORD + "?")
+    submit(page, "Change my password")
+    assert "The two passwords are not the same" in page.locator(".nhsuk-error-summary").inner_text()
+    axe(page)
     page.goto("/auth/login")
     follow(page, "I have forgotten my password")
     axe(page)

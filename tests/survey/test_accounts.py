@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from survey.models import AuditEvent, PasswordReset, StaffSession, User, utcnow
-from tests.smtp import smtp  # noqa: F401  (fixture)
+from tests.smtp import smtp, smtp_refusing  # noqa: F401  (fixtures)
 from tests.staff_login import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,3 +149,23 @@ print(type(limiter.storage).__name__, codes)
     from redis import Redis
 
     assert any(b"signin-account" in key for key in Redis.from_url(redis_url).keys("*"))
+
+
+def test_a_refused_message_changes_nothing_the_person_sees_and_is_logged(client, lead, smtp_refusing, db, caplog):  # noqa: F811
+    known = ask_for_reset(client, lead[0])
+    assert known.status_code == 200 and "a link to reset its password is on its way" in known.text
+    assert smtp_refusing.refused == [lead[0]] and smtp_refusing.messages == []
+    assert "the reset link for user" in caplog.text and "did not take the message" in caplog.text
+
+
+def test_the_lead_is_told_when_a_new_account_e_mail_was_refused(client, lead, smtp_refusing, db):  # noqa: F811
+    sign_in(client, *lead)
+    client.get("/manage/users")
+    r = client.post("/manage/users", {"name": "Ali Khan", "email": "ali@pledge.example", "role": "reviewer"})
+    assert "The e-mail with their link could not be sent" in client.get(r.headers["location"]).text
+
+
+def test_a_reset_token_never_reaches_the_log():
+    from survey.logs import redact
+
+    assert redact('"GET /auth/reset/abc_DEF-123 HTTP/1.1" 200') == '"GET /auth/reset/[token] HTTP/1.1" 200'

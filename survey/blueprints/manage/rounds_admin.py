@@ -99,10 +99,7 @@ def round_close(round_id: int) -> WerkzeugResponse:
     """Close the round (no more saves, invitation links stop working), or open it again."""
     rnd = db.get_or_404(Round, round_id)
     if ButtonForm().validate_on_submit():
-        if rnd.closed_at is None:
-            round_admin.close(rnd, actor_id=current_user.id)
-        else:
-            round_admin.reopen_round(rnd, actor_id=current_user.id)
+        round_admin.set_closed(rnd, rnd.closed_at is None, actor_id=current_user.id)
         db.session.commit()
         flash(f"{rnd.name} is {'closed' if rnd.closed_at else 'open again'}.")
     return redirect(url_for("manage.round_settings", round_id=rnd.id))
