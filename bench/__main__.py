@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "bench.bench_review_page": ["--answers", "20000", "--seconds", "3"],
     "bench.bench_synthesis": ["--organisations", "300"],
     "bench.bench_round": ["--answers", "20000", "--messages", "200"],
+    "bench.bench_import": ["--organisations", "300"],
 }
 TIMEOUT_SECONDS = 3600
 

@@ -11,7 +11,7 @@ from flask import Flask
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app from the environment, or from `config` (tests) layered on top of it."""
     app = Flask(__name__, instance_relative_config=True, template_folder="../templates")
-    from survey import assets, auth, cli, errors, logs, queue, security
+    from survey import assets, auth, cli, errors, logs, permissions, queue, security
     from survey.blueprints import auth as auth_views
     from survey.blueprints import manage, public, published, respond, review
     from survey.config import Settings
@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     queue.init_app(app)
     auth.init_app(app)
+    permissions.init_app(app)
     public.init_app(app)
     respond.init_app(app)
     auth_views.init_app(app)

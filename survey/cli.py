@@ -26,6 +26,7 @@ def demo_command(as_json: bool) -> None:
     click.echo("Staff log-ins:")
     for login in links["staff_logins"]:
         click.echo(f"  {login['role']}: {login['email']} / {login['password']}  ({login['login_url']})")
+        click.echo(f"    two-factor: add the TOTP secret {login['totp_secret']} to an authenticator app")
     click.echo(f"\nRespondent links for {links['round']} (each opens one organisation's report):")
     for item in links["respondent_links"]:
         click.echo(f"  {item['organisation']} ({item['status']}), {item['contact']}:\n    {item['url']}")

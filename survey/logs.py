@@ -11,7 +11,7 @@ from flask import Flask
 from gunicorn.glogging import Logger as GunicornBaseLogger
 
 # Paths whose last segment is a bearer token.
-_TOKEN_PATHS = re.compile(r"(/r/)[^/\s?#\"']+")
+_TOKEN_PATHS = re.compile(r"(/r/|/auth/reset/)[^/\s?#\"']+")
 REDACTED = "[token]"
 
 

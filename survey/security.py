@@ -9,6 +9,8 @@ not touch. The CSRF token check itself stays on for every POST.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from survey.config import SESSION_IDLE
 from survey.questionnaire import largest_form_bytes, load_definition
 
+View = Callable[..., Any]
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Besides the answers: the CSRF token, revisions, the button pressed.
 FORM_HEADROOM_BYTES = 64 * 1024
@@ -74,6 +77,26 @@ def limit_fields() -> None:
             abort(413)
 
 
+def accepts_upload(limit_bytes: int) -> Callable[[View], View]:
+    """Let a view take a request body up to `limit_bytes` (a file upload) instead of the form limit."""
+
+    def mark(view: View) -> View:
+        view.max_upload_bytes = limit_bytes  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def allow_uploads() -> None:
+    """Raise the body limit for a view marked with `accepts_upload`, before anything reads the body (CSRF does)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, "max_upload_bytes", None)
+    if limit:
+        request.max_content_length = limit
+        request.max_form_memory_size = limit
+        g.upload_limit_bytes = limit
+
+
 def request_limit_bytes() -> int:
     """The largest request body the app accepts: the largest section form of the questionnaire, at its limits."""
     return largest_form_bytes(load_definition()) + FORM_HEADROOM_BYTES
@@ -92,6 +115,7 @@ def init_app(app: Flask) -> None:
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
     app.before_request(same_origin_only)
+    app.before_request(allow_uploads)
     app.before_request(limit_fields)
     app.after_request(_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -91,3 +91,33 @@ def check_rate_row(label: str, count_label: str, of_label: str, count: int | Non
         raise ValidationError(
             f"{count_label} for {label} ({count:,}) cannot be more than the {of_label.lower()} ({of:,})"
         )
+
+
+# What a spreadsheet runs as a formula when a cell starts with it (CSV injection): refused in names and contacts.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def check_not_formula(text: str, label: str) -> None:
+    """Refuse a value a spreadsheet would run as a formula (it starts with =, +, -, @, tab or carriage return)."""
+    if text.startswith(FORMULA_STARTS):
+        shown = {"\t": "a tab", "\r": "a carriage return"}.get(text[0], f"“{text[0]}”")
+        raise ValidationError(f"{label} starts with {shown}, which a spreadsheet runs as a formula: remove it")
+
+
+def check_email(raw: str, label: str = "Email address") -> str:
+    """An e-mail address as stored (the domain lower-cased); a malformed one is refused saying what is wrong."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValidationError(f"{label} “{raw.strip()[:80]}” is not a valid e-mail address: {exc}") from None
+
+
+def choose(raw: str, choices: dict[str, str], label: str) -> str:
+    """The key of a choice given by its key or its label (any case); refused listing what is allowed."""
+    wanted = " ".join(raw.split()).lower()
+    for key, text in choices.items():
+        if wanted in (key.lower(), text.lower()):
+            return key
+    raise ValidationError(f"{label} “{raw.strip()[:80]}” is not one we know: use one of {', '.join(choices.values())}")

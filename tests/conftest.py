@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from survey import create_app
 from survey.config import database_url
 from survey.extensions import db as _db
+from survey.extensions import limiter
 from survey.models import Base, Contact, Organisation, Response, Round
 from survey.services import access, pledges, responses
 
@@ -89,6 +90,7 @@ def db(app: Flask) -> Iterator[object]:
         _db.session.remove()
         _empty_tables()
         _db.session.remove()
+        limiter.reset()  # failed sign-ins counted in one test do not lock the next test's accounts
 
 
 @contextmanager

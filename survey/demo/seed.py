@@ -231,21 +231,26 @@ DEMO_STAFF = (("lead", "Joy Adebayo", "lead@pledge.example"), ("reviewer", "Sam 
 
 
 def _staff() -> list[dict[str, str]]:
-    """The demo's lead and reviewer, with passwords derived from SECRET_KEY so they stay the same."""
+    """The demo's lead and reviewer, two-factor set up, with passwords and TOTP secrets derived from SECRET_KEY so
+    they stay the same."""
+    import base64
+
     from survey.models import User
-    from survey.services import staff
+    from survey.services import staff, twofactor
 
     logins = []
     for role, name, email in DEMO_STAFF:
         password = demo_token(0, len(logins))[:20]
+        secret = base64.b32encode(bytes.fromhex(demo_token(1, len(logins)))[:20]).decode()
         if db.session.scalar(select(User.id).where(User.email == email)) is None:
-            staff.create_user(email, password, role=role, name=name)
+            twofactor.enrol_with_secret(staff.create_user(email, password, role=role, name=name), secret)
         logins.append(
             {
                 "role": role,
                 "name": name,
                 "email": email,
                 "password": password,
+                "totp_secret": secret,
                 "login_url": f"{current_app.config['BASE_URL']}/auth/login",
             }
         )

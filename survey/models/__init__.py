@@ -1,8 +1,10 @@
 """The data model: one module per concern, every class importable from here."""
 
 from survey.models.access import AuditEvent, Invitation, RespondentSession, StaffSession, User
+from survey.models.accounts import PasswordReset, RecoveryCode
 from survey.models.base import Base, utcnow
 from survey.models.coding import AnswerReview, Code, CodebookVersion, CodeDecision, Theme
+from survey.models.directory import ImportStatus, OrganisationImport
 from survey.models.jobs import Job
 from survey.models.mail import MailKind, MailStatus, OutboxMessage, ReminderPolicy
 from survey.models.pledge import ORGANISATION_KINDS, Commitment, Contact, Organisation, Pledge
@@ -36,14 +38,18 @@ __all__ = [
     "DoubleCoding",
     "Invitation",
     "Job",
+    "ImportStatus",
     "MailKind",
     "MailStatus",
     "OutboxMessage",
     "ReminderPolicy",
     "Organisation",
+    "OrganisationImport",
+    "PasswordReset",
     "Pledge",
     "PreviewRow",
     "QuestionnaireVersion",
+    "RecoveryCode",
     "ReopenRequest",
     "RespondentSession",
     "Response",

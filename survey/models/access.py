@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import Base, utcnow
@@ -61,7 +61,7 @@ class RespondentSession(SessionColumns, Base):
 
 
 class User(Base):
-    """A staff account (pledge lead or reviewer); log-in and two-factor fields are filled by the auth blueprint."""
+    """A staff account (pledge lead or reviewer): argon2id password, TOTP two-factor, role."""
 
     __tablename__ = "users"
 
@@ -71,6 +71,10 @@ class User(Base):
     role: Mapped[Role] = mapped_column(state_column(Role, 20))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-factor is set up once a code from the secret has been confirmed; the last time step accepted makes a
+    # code (and any earlier one) useless a second time.
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     disabled_at: Mapped[datetime | None]
 
@@ -109,3 +113,17 @@ class AuditEvent(Base):
 
     def __repr__(self) -> str:
         return f"<AuditEvent {self.action} {self.target_type}:{self.target_id}>"
+
+
+# On PostgreSQL the database itself keeps the audit log append-only: an UPDATE or DELETE of an event fails, whoever
+# sends it (TRUNCATE, which the tests use to empty tables, is a different statement). Migration 0011 adds the same.
+APPEND_ONLY_FUNCTION = DDL(
+    "CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION 'audit events are append-only: %% refused', TG_OP; END $$"
+)
+APPEND_ONLY_TRIGGER = DDL(
+    "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+    "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()"
+)
+event.listen(AuditEvent.__table__, "after_create", APPEND_ONLY_FUNCTION.execute_if(dialect="postgresql"))
+event.listen(AuditEvent.__table__, "after_create", APPEND_ONLY_TRIGGER.execute_if(dialect="postgresql"))

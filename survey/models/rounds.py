@@ -62,8 +62,9 @@ class Round(Base):
 
     @property
     def is_open(self) -> bool:
-        """Whether respondents may still save and submit (ignoring the deadline when late is allowed)."""
-        return self.closed_at is None
+        """Whether respondents may still save and submit: not closed, and before the end of the deadline day
+        unless late reports are allowed (the same rule as `responses.claim_for_writing`)."""
+        return self.closed_at is None and (self.allow_late or date.today() <= self.deadline)
 
     def __repr__(self) -> str:
         return f"<Round {self.number} {self.name!r}>"

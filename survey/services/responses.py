@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, NoReturn
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, selectinload
@@ -241,7 +241,12 @@ def claim_for_writing(response: Response) -> None:
     moment ago is seen here (and one still in flight waits for this transaction), not the copy this request read.
     """
     table = Response.__table__
-    open_round = select(Round.id).where(Round.id == table.c.round_id, Round.closed_at.is_(None)).exists()
+    open_round = (
+        select(Round.id)
+        .where(Round.id == table.c.round_id, Round.closed_at.is_(None))
+        .where(or_(Round.allow_late, Round.deadline >= date.today()))  # late reports only where the lead allows them
+        .exists()
+    )
     now = utcnow()
     claimed = db.session.execute(
         update(table)

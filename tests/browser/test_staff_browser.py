@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pyotp
 import pytest
 
 from survey.services import staff
@@ -27,6 +28,19 @@ def test_lead_reviews_a_coded_report_and_retags_the_round(page, browser_factory,
     page.get_by_label("Email address").fill("lead@pledge.example")
     page.get_by_label("Password").fill(PASSWORD)
     submit(page, "Sign in")
+    assert page.get_by_role("heading", level=1).inner_text() == "Set up two-factor sign-in"
+    axe(page)
+    secret = page.locator("#totp-secret").inner_text()
+    page.get_by_label("Security code").fill("000000")
+    submit(page, "Confirm and continue")
+    assert "The code is not right" in page.locator(".nhsuk-error-summary").inner_text()
+    axe(page)  # the error state
+    page.get_by_label("Security code").fill(pyotp.TOTP(secret).now())
+    submit(page, "Confirm and continue")
+    assert page.get_by_role("heading", level=1).inner_text() == "Your recovery codes"
+    assert page.locator(".app-recovery-codes li").count() == 10
+    axe(page)
+    follow(page, "I have kept them: continue")
     assert page.get_by_role("heading", level=1).inner_text() == "Reporting rounds"
     axe(page)
 

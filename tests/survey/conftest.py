@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
 from flask import Flask
 from redis import Redis
@@ -17,8 +18,8 @@ from redis.exceptions import RedisError
 
 from survey.extensions import db as _db
 from survey.models import Answer, Response, Round, utcnow
-from survey.services import staff
-from tests.survey.mail_server import smtp  # noqa: F401  (the in-process SMTP server fixture)
+from survey.services import staff, twofactor
+from tests.survey.mail_server import smtp, smtp_refusing  # noqa: F401  (the in-process SMTP server fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 LEAD_PASSWORD = "correct horse battery staple"
@@ -184,8 +185,9 @@ def workers(app: Flask, redis_url: str, tmp_path: Path) -> Iterator[Workers]:
 
 @pytest.fixture()
 def lead(db: object) -> tuple[str, str]:
-    """A pledge lead's e-mail and password (committed)."""
+    """A pledge lead's e-mail and password (committed; two-factor set up, which tests.staff_login completes)."""
     user = staff.create_user("lead@pledge.example", LEAD_PASSWORD, role="lead", name="Pat Lead")
+    twofactor.enrol_with_secret(user, pyotp.random_base32())
     _db.session.commit()
     return user.email, LEAD_PASSWORD
 
@@ -194,6 +196,7 @@ def lead(db: object) -> tuple[str, str]:
 def reviewer(db: object) -> tuple[str, str]:
     """A reviewer's e-mail and password (committed)."""
     user = staff.create_user("reviewer@pledge.example", LEAD_PASSWORD, role="reviewer", name="Robin Reviewer")
+    twofactor.enrol_with_secret(user, pyotp.random_base32())
     _db.session.commit()
     return user.email, LEAD_PASSWORD
 

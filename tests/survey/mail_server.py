@@ -30,6 +30,8 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.refuse: set[str] = set()
+        self.refuse_all = False
+        self.refused: list[str] = []
         self.mode: str | None = None
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
@@ -40,7 +42,8 @@ class Inbox:
         return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:
-        if address in self.refuse:
+        if self.refuse_all or address in self.refuse:
+            self.refused.append(address)
             return "550 5.1.1 No such mailbox here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -72,6 +75,20 @@ class SmtpServer:
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
         self.controller.start()
 
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """What arrived."""
+        return self.inbox.messages
+
+    @property
+    def refused(self) -> list[str]:
+        """The recipients refused."""
+        return self.inbox.refused
+
+    def to(self, address: str) -> list[EmailMessage]:
+        """The messages that arrived for one address."""
+        return self.inbox.to(address)
+
     def stop(self) -> None:
         """Stop listening: connections are refused."""
         if self.controller is not None:
@@ -79,12 +96,24 @@ class SmtpServer:
             self.controller = None
 
 
-@pytest.fixture()
-def smtp(app: Flask) -> Iterator[SmtpServer]:
+def _serve(app: Flask, *, refuse_all: bool = False) -> Iterator[SmtpServer]:
     """A started SMTP server, and the app's MAIL_* settings pointing at it for one test."""
     server = SmtpServer(free_port())
+    server.inbox.refuse_all = refuse_all
     server.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
     yield server
     server.stop()
     app.config.update(MAIL_SERVER=None, MAIL_PORT=25)
+
+
+@pytest.fixture()
+def smtp(app: Flask) -> Iterator[SmtpServer]:
+    """A started SMTP server, and the app's MAIL_* settings pointing at it for one test."""
+    yield from _serve(app)
+
+
+@pytest.fixture()
+def smtp_refusing(app: Flask) -> Iterator[SmtpServer]:
+    """A started SMTP server that refuses every recipient, as a server with no such mailbox does."""
+    yield from _serve(app, refuse_all=True)

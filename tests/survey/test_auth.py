@@ -11,15 +11,9 @@ from sqlalchemy import func, select, update
 from survey import jobs
 from survey.models import Job, StaffSession, User, utcnow
 from survey.services import staff, tagging
+from tests.staff_login import sign_in
 
 from_html = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def sign_in(client, email: str, password: str, next_path: str = "") -> object:
-    """Sign in through the log-in form."""
-    url = "/auth/login" + (f"?next={next_path}" if next_path else "")
-    client.get(url)
-    return client.post(url, {"email": email, "password": password})
 
 
 def test_passwords_are_argon2id_hashes(lead, db):

@@ -7,7 +7,7 @@ import re
 
 from survey.services.coded import Segment, segments
 from tests.answers import submit_report
-from tests.survey.test_auth import sign_in
+from tests.staff_login import sign_in
 
 
 def test_segments_mark_overlapping_evidence():

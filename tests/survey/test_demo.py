@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pyotp
 from sqlalchemy import func, select
 
 from survey.models import Answer, Code, Invitation, Organisation, Response, Round, User
+from survey.services import twofactor
 
 
 def counts(db) -> dict[str, int]:
@@ -56,6 +58,11 @@ def test_demo_seeds_rounds_reports_codes_and_links_once(app, db):
     assert sum("\n\n" in t for t in texts) > len(texts) / 2
     assert first["base_url"] and len(first["respondent_links"]) == 66
     assert {s["role"] for s in first["staff_logins"]} == {"lead", "reviewer"}
+    for login in first["staff_logins"]:  # each printed secret is the account's, two-factor set up
+        user = db.session.scalar(select(User).where(User.email == login["email"]))
+        assert user.totp_enrolled_at is not None and user.totp_secret == login["totp_secret"]
+        assert len(login["totp_secret"]) == 32 and twofactor.accept_code(user, pyotp.TOTP(login["totp_secret"]).now())
+    db.session.rollback()
 
     again = runner.invoke(args=["demo", "--json"])
     assert again.exit_code == 0, again.output

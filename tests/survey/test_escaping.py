@@ -11,7 +11,7 @@ from sqlalchemy import select
 from survey.models import Contact
 from survey.services import staff
 from tests.answers import fill_in_report
-from tests.survey.test_auth import sign_in
+from tests.staff_login import sign_in
 from tests.survey.test_collaboration import clash
 
 

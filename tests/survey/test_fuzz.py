@@ -21,13 +21,16 @@ from sqlalchemy import select
 
 import forms.auth
 import forms.manage
+import forms.organisations
 import forms.questionnaire
 import forms.respond
+import forms.rounds
+import forms.users
 from survey.models import Answer, AnswerRevision, utcnow
 from survey.services import responses
 from tests.answers import SECTIONS, Answers, answers_for
+from tests.staff_login import sign_in
 from tests.survey.conftest import LEAD_PASSWORD
-from tests.survey.test_auth import sign_in
 from tests.survey.test_collaboration import clash
 
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -288,13 +291,33 @@ COVERED = {
     forms.auth.LoginForm: "login",
     forms.auth.LogoutForm: "logout",
     forms.manage.RetagForm: "retag",
+    forms.auth.CodeForm: "test_fuzz_staff: two-factor code",
+    forms.auth.ResetRequestForm: "test_fuzz_staff: reset request",
+    forms.auth.NewPasswordForm: "test_fuzz_staff: new password",
+    forms.auth.ButtonForm: "test_fuzz_staff: recovery codes button",
+    forms.users.NewUserForm: "test_fuzz_staff: new account",
+    forms.users.RoleForm: "test_fuzz_staff: role",
+    forms.organisations.OrganisationForm: "test_fuzz_staff: organisation",
+    forms.organisations.ContactForm: "test_fuzz_staff: contact",
+    forms.organisations.ImportForm: "test_fuzz_staff: import",
+    forms.rounds.RoundSettingsForm: "test_fuzz_staff: round settings",
+    forms.rounds.NewRoundForm: "test_fuzz_staff: new round",
+    forms.rounds.ReopenForm: "test_fuzz_staff: reopen",
 }
 
 
 def test_every_form_of_the_app_is_fuzzed(factory):
     defined = {
         obj
-        for module in (forms.auth, forms.manage, forms.questionnaire, forms.respond)
+        for module in (
+            forms.auth,
+            forms.manage,
+            forms.questionnaire,
+            forms.respond,
+            forms.users,
+            forms.organisations,
+            forms.rounds,
+        )
         for obj in vars(module).values()
         if isinstance(obj, type) and issubclass(obj, FlaskForm) and obj.__module__ == module.__name__
     }

@@ -7,14 +7,16 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from survey import create_app
-from survey.models import Response
+from survey.models import Response, User
 from survey.security import request_limit_bytes
 from survey.services import responses
 from survey.validate import count_words
 from tests.answers import answers_for
 from tests.conftest import serving
+from tests.staff_login import unspent_code
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -46,7 +48,7 @@ def _cookie_header(response: httpx.Response) -> str:
     return set_cookie.split(";", 1)[0]
 
 
-def test_a_post_without_referer_behind_https_signs_in(https_app_url: str, lead: tuple[str, str]) -> None:
+def test_a_post_without_referer_behind_https_signs_in(https_app_url: str, lead: tuple[str, str], db) -> None:
     with _proxied(https_app_url) as http:
         page = http.get("/auth/login")
         assert page.status_code == 200
@@ -59,7 +61,18 @@ def test_a_post_without_referer_behind_https_signs_in(https_app_url: str, lead: 
             headers={"Cookie": cookie, "Origin": "null", "Sec-Fetch-Site": "same-origin"},
         )
         assert signed_in.status_code == 302, signed_in.text
-        assert signed_in.headers["location"] == "/review/"  # the staff home
+        assert signed_in.headers["location"] == "/auth/two-factor"
+        cookie = _cookie_header(signed_in)
+        step = http.get("/auth/two-factor", headers={"Cookie": cookie})
+        secret = db.session.scalar(select(User.totp_secret))
+        cookie = _cookie_header(step)  # the CSRF token of the step is kept in the session
+        done = http.post(
+            "/auth/two-factor",
+            data={"code": unspent_code(secret, None), "csrf_token": _token(step)},
+            headers={"Cookie": cookie, "Origin": "null", "Sec-Fetch-Site": "same-origin"},
+        )
+        assert done.status_code == 302 and done.headers["location"] == "/review/", done.text
+        assert http.get("/review/", headers={"Cookie": _cookie_header(done)}).status_code == 200
 
 
 def test_the_csrf_token_is_still_required_behind_https(https_app_url: str, lead: tuple[str, str]) -> None:

@@ -26,6 +26,7 @@ from survey.models import Answer, Base, Job, Response, SynthesisKind
 from survey.services import staff, syntheses
 from tests.answers import submit_report
 from tests.conftest import SECRET, Browser, Factory
+from tests.staff_login import sign_in
 
 LEAD = ("lead@pledge.example", "correct horse battery staple")
 
@@ -34,7 +35,7 @@ LEAD = ("lead@pledge.example", "correct horse battery staple")
 HEAVY_ML = ("sklearn", "skops", "scipy")
 
 # Routes that end the walk's sessions: only ever requested where the walk means to sign out.
-ENDS_A_SESSION = {"respond.sign_out", "auth.logout"}
+ENDS_A_SESSION = {"respond.sign_out", "auth.logout", "auth.sign_out_everywhere"}
 
 
 class Walk:
@@ -117,10 +118,10 @@ def respondent_journey(walk: Walk, factory: Factory) -> tuple[int, int]:
     return first.id, done.id
 
 
-def lead_pages(walk: Walk, round_id: int, response_id: int, synthesis_id: int) -> None:
-    """The lead signs in, opens every staff page, re-tags the round and signs out."""
-    walk.get("/auth/login")
-    walk.post("/auth/login", {"email": LEAD[0], "password": LEAD[1]})
+def lead_pages(walk: Walk, round_id: int, response_id: int, synthesis_id: int, other_user_id: int) -> None:
+    """The lead signs in (password and two-factor set-up), opens every staff page, re-tags the round and signs out;
+    the account pages act on another account."""
+    walk._check("POST", "/auth/two-factor/set-up", sign_in(walk.browser, *LEAD), (200,))
     page = walk.get("/manage/")
     for pattern in (r'href="(/static/[^"]+)"', r'href="(/assets/[^"]+)"'):
         walk.get(re.findall(pattern, page.text)[0])
@@ -131,23 +132,29 @@ def lead_pages(walk: Walk, round_id: int, response_id: int, synthesis_id: int) -
     job_id = int(pressed.headers["location"].rstrip("/").rpartition("/")[2])
     answer_id = db.session.scalar(select(Answer.id).where(Answer.response_id == response_id, Answer.text.is_not(None)))
     walk.get(f"/review/answers/{answer_id}")
+    response = db.session.get(Response, response_id)
+    values = {
+        "round_id": round_id,
+        "response_id": response_id,
+        "job_id": job_id,
+        "answer_id": answer_id,
+        "code_id": 1,
+        "coding_id": 1,
+        "key": "community_partnership",
+        "synthesis_id": synthesis_id,
+        "shape": "long",
+        "fmt": "xlsx",
+        "user_id": other_user_id,
+        "organisation_id": response.organisation_id,
+        "contact_id": response.organisation.contacts[0].id,
+    }
+    unknown = {"session_id": 2**31 - 1, "import_id": 2**31 - 1, "token": "not-a-token"}
     for blueprint in ("manage", "auth", "review"):
-        walk.rest(
-            blueprint,
-            {
-                "round_id": round_id,
-                "response_id": response_id,
-                "job_id": job_id,
-                "answer_id": answer_id,
-                "code_id": 1,
-                "coding_id": 1,
-                "key": "community_partnership",
-                "synthesis_id": synthesis_id,
-                "shape": "long",
-                "fmt": "xlsx",
-            },
-        )
+        walk.rest(blueprint, {**values, **unknown})
     walk.post("/auth/logout", {})
+    walk._check("POST", "/auth/two-factor", sign_in(walk.browser, *LEAD), (302,))
+    walk.get("/auth/account")
+    walk.post("/auth/sign-out-everywhere", {})
 
 
 def main(argv: Sequence[str]) -> int:
@@ -177,6 +184,7 @@ def main(argv: Sequence[str]) -> int:
     with app.app_context():
         Base.metadata.create_all(db.engine)
         staff.create_user(*LEAD, role="lead", name="Pat Lead")
+        other = staff.create_user("reviewer@pledge.example", LEAD[1], role="reviewer", name="Robin Reviewer")
         db.session.commit()
         factory = Factory()
         lead_round, response_id = respondent_journey(walk, factory)
@@ -186,7 +194,7 @@ def main(argv: Sequence[str]) -> int:
         synthesis_id = syntheses.build(lead_round, SynthesisKind.FINAL).id  # a version to read, download and publish
         db.session.commit()
         walk.rest("published", {"synthesis_id": synthesis_id, "response_id": response_id})
-        lead_pages(walk, lead_round, response_id, synthesis_id)
+        lead_pages(walk, lead_round, response_id, synthesis_id, other.id)
         db.session.rollback()
         jobs = [
             (j.kind, j.status.value, len(j.params.get("rq_ids", [])))

@@ -8,9 +8,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.manage import RetagForm
 from survey import jobs
-from survey.auth import require_role
 from survey.extensions import db
 from survey.models import Job, Response, Round
+from survey.permissions import MANAGE_ROUNDS, READ_REPORTS, require
 from survey.services import codebooks, coded, rounds, tagging
 from survey.services.jobs import Launch
 
@@ -18,14 +18,14 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 
 @bp.get("/")
-@require_role("lead")
+@require(MANAGE_ROUNDS)
 def index() -> str:
     """The rounds, newest first."""
     return render_template("manage/index.html", rounds=rounds.all_rounds())
 
 
 @bp.get("/rounds/<int:round_id>")
-@require_role("lead")
+@require(MANAGE_ROUNDS)
 def round_detail(round_id: int) -> str:
     """A round's tagging state: answers tagged, pending and failed, codes per theme and level, the codebook, the
     latest re-tag."""
@@ -55,7 +55,7 @@ def submitted_response_or_403(response_id: int) -> Response:
 
 
 @bp.get("/responses/<int:response_id>")
-@require_role("lead", "reviewer")
+@require(READ_REPORTS)
 def response_detail(response_id: int) -> str:
     """One organisation's whole report as the template lays it out, free text with its themes and evidence marked."""
     response = submitted_response_or_403(response_id)
@@ -63,7 +63,7 @@ def response_detail(response_id: int) -> str:
 
 
 @bp.post("/rounds/<int:round_id>/retag")
-@require_role("lead")
+@require(MANAGE_ROUNDS)
 def retag(round_id: int) -> WerkzeugResponse:
     """Re-tag the round with the current codebook; a second press joins the job under way, or restarts it when
     its queued work was lost. The launch commits (its Job row before its batches are queued)."""
@@ -90,7 +90,7 @@ def retag(round_id: int) -> WerkzeugResponse:
 
 
 @bp.get("/jobs/<int:job_id>")
-@require_role("lead")
+@require(MANAGE_ROUNDS)
 def job_detail(job_id: int) -> str:
     """A background job's progress; the page refreshes itself while the job runs."""
     job = db.get_or_404(Job, job_id)
@@ -108,12 +108,17 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-# The lead's pages for a round's e-mail, tracking and exports (their modules add views to `bp`).
+# Each module of the lead's pages adds its views to `bp`.
 from survey.blueprints.manage import (  # noqa: E402, F401
+    audit,
     dashboard,
+    documents,
     exports,
     mail,
-    suggester,  # noqa: E402, F401  (the suggester panel's views)
+    org_imports,
+    organisations,
+    rounds_admin,
+    suggester,
+    syntheses,
+    users,
 )
-from survey.blueprints.manage import documents as _documents  # noqa: E402, F401  (registers its views)
-from survey.blueprints.manage import syntheses as _syntheses  # noqa: E402, F401  (registers its views)
