@@ -73,11 +73,13 @@ def test_staff_figures_link_to_the_coded_answers_behind_them(client, factory, le
     sign_in(client, *lead)
     final = _build(client, s.current.id, "final")
     html = client.get(f"/manage/syntheses/{final.id}").text
-    assert f'href="/review/answers?round={s.current.id}&amp;theme={s.t1.key}&amp;commitment=1">3</a>' in html
+    listed = f"/review/rounds/{s.current.id}/answers?theme={s.t1.key}&commitment=1"
+    assert f'href="{listed.replace("&", "&amp;")}">3</a>' in html
+    assert client.get(listed).status_code == 200  # the review workspace's list of the answers behind the count
     alder = _db.session.query(Answer).filter_by(
         response_id=s.responses[(2, "Alder NHS Trust")].id, field_key="c1.actions"
     )
-    assert f'commitment=1#answer-{alder.one().id}">the coded answer' in html  # each quote links to its answer
+    assert f'href="/review/answers/{alder.one().id}">the coded answer' in html  # each quote links to its answer
 
 
 def test_readers_see_only_reports_whose_organisations_consented(client, factory, db):
