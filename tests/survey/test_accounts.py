@@ -44,7 +44,7 @@ def test_a_password_reset_link_works_once_and_ends_every_session(client, browser
     assert elsewhere.get("/manage/").status_code == 302  # the old sessions ended
     used = client.get(path)
     assert used.status_code == 410 and "has been used already" in used.text
-    assert sign_in(client, lead[0], NEW_PASSWORD).headers["location"] == "/manage/"
+    assert sign_in(client, lead[0], NEW_PASSWORD).headers["location"] == "/review/"  # the staff home
     assert sign_in(browser_factory(), *lead).status_code == 401  # the old password no longer works
 
 

@@ -26,8 +26,8 @@ def _text(reply) -> str:
 
 def test_reviewers_land_on_their_home_with_progress_per_commitment(client, db):
     seeded = seed_round(3, commitments=2)
-    reply = sign_in(client, "reviewer2.1@pledge.example", PASSWORD)
-    assert reply.headers["location"] == "/review/"
+    reply = sign_in(client, "reviewer2.1@pledge.example", PASSWORD)  # a first sign-in: two-factor is set up
+    assert 'href="/review/" draggable="false">I have kept them: continue' in reply.text  # then on to their home
     home = _text(client.get("/review/"))
     assert "Your review work" in home and "Round 1" in home
     # 18 answers; the 1st, 6th, 11th and 16th are reviewed (by reviewer 1), the 1st and 11th by reviewer 2 too.

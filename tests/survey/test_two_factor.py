@@ -57,7 +57,7 @@ def test_a_code_is_accepted_once_only(client, browser_factory, lead, db):
     secret = db.session.scalar(select(User.totp_secret))
     code = unspent_code(secret, None)
     password_step(client, lead[0], lead[1])
-    assert code_step(client, code).headers["location"] == "/manage/"
+    assert code_step(client, code).headers["location"] == "/review/"  # the staff home
     thief = browser_factory()
     password_step(thief, lead[0], lead[1])
     replay = code_step(thief, code)
