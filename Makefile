@@ -57,6 +57,7 @@ bench: install assets
 # against length; the real passages are read from ../shared/realtext (or PLEDGE_REALTEXT).
 evaluate: install
 	$(BIN)/python -m nlp evaluate --suite
+	$(BIN)/python -m nlp.suggest_eval
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,27 +3,26 @@ rules (`make evaluate` runs `python -m nlp.suggest_eval`).
 
 Reads the reconciled labels (`tests/data/realtext/labels.jsonl`: `{"id", "themes"}` per line), the split
 (`tests/data/realtext/split.json`: `{"tune": [ids], "test": [ids]}`) and the passages' texts
-(`../shared/realtext/passages.jsonl`, or `$REALTEXT_PASSAGES`), and prints `name: value` lines like `make bench`.
+(`nlp.realtext.texts_path()`: `shared/realtext/passages.jsonl` beside the checkout, or `$PLEDGE_REALTEXT`), and
+prints `name: value` lines like `make bench`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from .codebook import load_codebook
 from .evaluate import Report, evaluate
+from .realtext import texts_path
 from .suggest import train
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ROOT / "tests" / "data" / "realtext" / "labels.jsonl"
 SPLIT = ROOT / "tests" / "data" / "realtext" / "split.json"
-# The texts stay outside the project, in `shared/` beside the checkout (REALTEXT_PASSAGES names another place).
-TEXTS = Path(os.environ.get("REALTEXT_PASSAGES") or ROOT.parent / "shared" / "realtext" / "passages.jsonl")
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -63,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, default=LABELS, help="reconciled labels (JSON lines: id, themes)")
     parser.add_argument("--split", type=Path, default=SPLIT, help="JSON with the tune and test ids")
-    parser.add_argument("--texts", type=Path, default=TEXTS, help="passages (JSON lines: id, text)")
+    parser.add_argument("--texts", type=Path, default=texts_path(), help="passages (JSON lines: id, text)")
     args = parser.parse_args(argv)
     reports = measure(args.labels, args.split, args.texts)
     for name in ("suggester", "combined"):
