@@ -55,3 +55,18 @@ def sign_in(client: object, email: str, password: str, next_path: str = "") -> h
     found = SECRET_ON_PAGE.search(page.text)
     secret, last = (found.group(1), None) if found else _stored_secret(email)
     return client.post(step, {"code": unspent_code(secret, last)})  # type: ignore[attr-defined]
+
+
+def signed_in_page(new_page: object, client: object, email: str, password: str, **options: object) -> object:
+    """A Chromium page (from the browser tests' `new_page`) carrying the staff session `sign_in` opened with the HTTP
+    `client`; it shares the client's user agent, as the session is bound to it (Flask-Login's strong protection)."""
+    sign_in(client, email, password)
+    http = client.http  # type: ignore[attr-defined]
+    page = new_page(user_agent=http.headers["User-Agent"], **options)  # type: ignore[operator]
+    page.context.add_cookies(
+        [
+            {"name": c.name, "value": c.value, "domain": "127.0.0.1", "path": "/", "secure": bool(c.secure)}
+            for c in http.cookies.jar
+        ]
+    )
+    return page

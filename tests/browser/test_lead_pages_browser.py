@@ -39,8 +39,10 @@ def sign_in_as_lead(page, axe, secret: str) -> None:
     axe(page)
     page.get_by_label("Security code").fill(unspent_code(secret, None))
     submit(page, "Continue")
-    assert heading(page) == "Reporting rounds"
+    assert heading(page) == "Your review work"  # the staff home
     axe(page)
+    follow(page, "Rounds")
+    assert heading(page) == "Reporting rounds"
 
 
 def test_the_lead_pages_pass_axe_with_their_error_states(page, factory, db, axe, tmp_path):

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import AnswerReview, Code
-from tests.staff_login import sign_in
+from tests.staff_login import signed_in_page
 from tests.survey.conftest import reviewer, submitted  # noqa: F401  (fixtures)
 from tests.survey.review_data import coded_answers
 
@@ -26,20 +26,6 @@ TEN_AND_ONE = tuple(
 )
 
 
-def signed_in_page(new_page, client, credentials):
-    """A browser page carrying the staff session `sign_in` opened with the HTTP client."""
-    sign_in(client, *credentials)
-    # The session is bound to the client's address and user agent (Flask-Login's strong protection): share both.
-    page = new_page(user_agent=client.http.headers["User-Agent"])
-    page.context.add_cookies(
-        [
-            {"name": c.name, "value": c.value, "domain": "127.0.0.1", "path": "/", "secure": bool(c.secure)}
-            for c in client.http.cookies.jar
-        ]
-    )
-    return page
-
-
 def press(page, key):
     """Press a key that leads to another page, and wait for it."""
     with page.expect_navigation():
@@ -48,7 +34,7 @@ def press(page, key):
 
 def test_a_reviewer_reviews_ten_answers_with_the_keyboard(new_page, client, submitted, reviewer, db, axe):  # noqa: F811
     answers = coded_answers(submitted, TEN_AND_ONE)
-    page = signed_in_page(new_page, client, reviewer)
+    page = signed_in_page(new_page, client, *reviewer)
     page.goto(f"/review/answers/{answers[0].id}?commitment=1")
     assert page.get_by_role("heading", level=1).inner_text() == "Review an answer"
     axe(page)
@@ -100,7 +86,7 @@ def test_a_reviewer_reviews_ten_answers_with_the_keyboard(new_page, client, subm
 
 def test_review_error_states_and_bulk_pages_pass_axe(new_page, client, submitted, reviewer, db, axe):  # noqa: F811
     answers = coded_answers(submitted, TEN_AND_ONE[:2])
-    page = signed_in_page(new_page, client, reviewer)
+    page = signed_in_page(new_page, client, *reviewer)
     page.goto(f"/review/answers/{answers[0].id}")
     db.session.execute(Code.__table__.update().values(review_version=5))  # a colleague decided meanwhile
     db.session.commit()

@@ -10,15 +10,9 @@ import pytest
 from tests.answers import submit_report
 from tests.browser.test_journey_browser import follow, submit
 from tests.review_data import PASSWORD, seed_round
+from tests.staff_login import signed_in_page
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in(page, email: str) -> None:
-    page.goto("/auth/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    submit(page, "Sign in")
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -29,8 +23,10 @@ def test_a_reviewer_browses_filters_and_reads_agreement_and_exports(
     check = axe if javascript else (lambda page: None)
     seeded = seed_round(4, commitments=2)
     submit_report(browser_factory(), factory, factory.round(number=2), "Fenbridge NHS Foundation Trust")
-    page = new_page(java_script_enabled=javascript)
-    _sign_in(page, "reviewer1.1@pledge.example")
+    page = signed_in_page(
+        new_page, browser_factory(), "reviewer1.1@pledge.example", PASSWORD, java_script_enabled=javascript
+    )
+    page.goto("/review/")
     assert page.get_by_role("heading", level=1).inner_text() == "Your review work"
     check(page)
 

@@ -7,22 +7,20 @@ import pytest
 
 from survey.services import staff
 from tests.browser.test_journey_browser import follow, submit
+from tests.staff_login import signed_in_page
 from tests.survey.reviewed_answers import reviewed_rounds
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a long staff password for the browser test"
 
 
-def test_lead_trains_the_suggester_and_reads_the_emergent_themes(page, factory, db, axe):
+def test_lead_trains_the_suggester_and_reads_the_emergent_themes(new_page, client, factory, db, axe):
     staff.create_user("lead@pledge.example", PASSWORD, role="lead", name="Pat Lead")
     staff.create_user("reviewer@pledge.example", PASSWORD, role="reviewer", name="Robin Reviewer")
     db.session.commit()
     first, second = reviewed_rounds(factory, reviewed=10, unreviewed=4)
 
-    page.goto("/manage/")
-    page.get_by_label("Email address").fill("lead@pledge.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    submit(page, "Sign in")
+    page = signed_in_page(new_page, client, "lead@pledge.example", PASSWORD)
     page.goto(f"/manage/rounds/{first.id}")
     follow(page, "Suggester: themes learnt from the review")
     assert page.get_by_role("heading", level=1).inner_text() == "Suggester"

@@ -11,7 +11,7 @@ from survey.extensions import db as _db
 from survey.models import Synthesis
 from survey.services import staff
 from tests.browser.test_journey_browser import follow, submit
-from tests.staff_login import sign_in
+from tests.staff_login import signed_in_page
 from tests.survey import synthesis_scenario
 
 pytestmark = pytest.mark.browser
@@ -22,11 +22,7 @@ def _signed_in_page(new_page, client, live_server: str) -> object:
     """A Chromium page carrying the session a lead's sign-in over HTTP opened."""
     staff.create_user("lead@pledge.example", PASSWORD, role="lead", name="Pat Lead")
     _db.session.commit()
-    sign_in(client, "lead@pledge.example", PASSWORD)
-    # The same user agent: the staff session is bound to the browser that opened it.
-    page = new_page(user_agent=client.http.headers["user-agent"])
-    page.context.add_cookies([{"name": c.name, "value": c.value, "url": live_server} for c in client.http.cookies.jar])
-    return page
+    return signed_in_page(new_page, client, "lead@pledge.example", PASSWORD)
 
 
 def test_the_lead_builds_reads_and_publishes_and_a_reader_finds_it(new_page, client, live_server, factory, db, axe):
