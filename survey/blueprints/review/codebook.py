@@ -117,6 +117,8 @@ def _theme_page(key: str, status: int = 200, error: str | None = None, **forms: 
             "phrases": "\n".join(theme.get("phrases", [])),
             "patterns": editor.patterns_text(theme.get("patterns", [])),
             "exclude": "\n".join(theme.get("exclude", [])),
+            "weak": "\n".join(theme.get("weak", [])),
+            "context": "\n".join(theme.get("context", [])),
         }
     )
     return render_template(
@@ -131,7 +133,7 @@ def _theme_page(key: str, status: int = 200, error: str | None = None, **forms: 
 @bp.get("/codebook/themes/<key>")
 @require_role("lead", "reviewer")
 def codebook_theme(key: str) -> tuple[str, int]:
-    """Edit one theme: name, description, phrases, patterns, exclusions; or split it."""
+    """Edit one theme: name, description, phrases, patterns, exclusions, weak and context words; or split it."""
     return _theme_page(key)
 
 
@@ -152,6 +154,8 @@ def edit_theme(key: str) -> Any:
             phrases=form.phrases.data,
             patterns=form.patterns.data,
             exclude=form.exclude.data,
+            weak=form.weak.data,
+            context=form.context.data,
         ),
         f"“{form.name.data}” was saved in the draft.",
         lambda error: _theme_page(key, 400, error, form=form),
@@ -161,7 +165,7 @@ def edit_theme(key: str) -> Any:
 @bp.post("/codebook/themes/<key>/split")
 @require_role("lead", "reviewer")
 def split_theme(key: str) -> Any:
-    """Split phrases off a theme into a new theme."""
+    """Split phrases or weak words off a theme into a new theme."""
     form = SplitForm()
     if not form.validate_on_submit():
         return _theme_page(key, 400, next(iter(form.errors.values()))[0], split_form=form)
