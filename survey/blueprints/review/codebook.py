@@ -6,7 +6,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
 from sqlalchemy import select
@@ -60,8 +60,9 @@ def _page(status: int = 200, error: str | None = None, **forms: Any) -> tuple[st
 @bp.get("/codebook")
 @require_role("lead", "reviewer")
 def codebook() -> tuple[str, int]:
-    """The codebook being edited: its themes, and the forms to change, preview and publish it."""
-    return _page()
+    """The codebook being edited: its themes, and the forms to change, preview and publish it (`?name=` and
+    `?phrase=` fill in the add-a-theme form, as the emergent themes' links do)."""
+    return _page(add_form=ThemeForm(data={"name": request.args.get("name"), "phrases": request.args.get("phrase")}))
 
 
 def _edit(change: Any, done: str, failed: Any) -> Any:
