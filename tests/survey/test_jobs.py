@@ -145,4 +145,7 @@ def test_a_worker_killed_mid_batch_is_resumed_by_the_next_one(shout, factory, wo
     assert _names(db, org.id) == ["ADA OBI", "BEN COLE", "CARA DUNN", "DEV SHAH"]
     kept, requeued = row.params["rq_ids"]
     assert kept == second and requeued != first  # only the lost batch was queued again
-    assert "sweep: 0 suggester training job(s), 0 tagging job(s), 1 shout job(s) queued or resumed" in workers.log(1)
+    assert (
+        "sweep: 0 codebook preview job(s), 0 suggester training job(s), 0 tagging job(s), 1 shout job(s) "
+        "queued or resumed" in workers.log(1)
+    )

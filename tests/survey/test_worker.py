@@ -89,7 +89,9 @@ def test_kill_9_mid_batch_loses_nothing_and_duplicates_nothing(submitted, worker
     wait(lambda: _job(db, job.id).status == "finished", what="the resumed job", timeout=90)
     assert _all_tagged(db, submitted.round.id, 12)
     _no_duplicate_codes(db)
-    assert "0 suggester training job(s), 1 tagging job(s) queued or resumed" in workers.log(1)
+    assert "0 codebook preview job(s), 0 suggester training job(s), 1 tagging job(s) queued or resumed" in workers.log(
+        1
+    )
 
 
 def test_sigterm_finishes_the_current_job_then_exits_cleanly(submitted, workers, db, wait):
@@ -211,7 +213,10 @@ def test_kill_in_batch_1_while_batch_2_waits_queues_batch_1_again_and_only_it(tw
     kept, requeued = _job(db, job.id).params["rq_ids"]
     assert kept == second and _held(rq_conn, requeued) == batch_1  # batch 2 was never queued twice
     assert _status(rq_conn, first) is None  # taken over, so RQ's clean-up will not retry it too
-    assert "sweep: 0 suggester training job(s), 1 tagging job(s) queued or resumed" in workers.log(1)
+    assert (
+        "sweep: 0 codebook preview job(s), 0 suggester training job(s), 1 tagging job(s) queued or resumed"
+        in workers.log(1)
+    )
 
 
 def test_kill_in_batch_2_after_batch_1_finished_queues_batch_2_again(two_batches, workers, rq_conn, db, wait):
@@ -255,9 +260,12 @@ def test_kill_after_both_batches_wrote_but_before_one_was_counted_is_closed_by_t
     assert _status(rq_conn, first) is None and _status(rq_conn, second) == "finished"
     log = workers.log(1)
     assert (
-        "sweep: 0 suggester training job(s), 0 tagging job(s) queued or resumed" in log
+        "sweep: 0 codebook preview job(s), 0 suggester training job(s), 0 tagging job(s) queued or resumed" in log
     )  # at its start the job was healthy
-    assert "periodic sweep: 0 suggester training job(s), 1 tagging job(s) queued or resumed" in log
+    assert (
+        "periodic sweep: 0 codebook preview job(s), 0 suggester training job(s), 1 tagging job(s) queued or resumed"
+        in log
+    )
     assert survivor.poll() is None, log
 
 
@@ -280,7 +288,10 @@ def test_periodic_sweep_of_a_running_worker_queues_again_the_batch_a_killed_work
     _finished_once(db, two_batches.id, job.id)
     [requeued] = _job(db, job.id).params["rq_ids"]
     assert _held(rq_conn, requeued) == batch_1
-    assert "periodic sweep: 0 suggester training job(s), 1 tagging job(s) queued or resumed" in workers.log(1)
+    assert (
+        "periodic sweep: 0 codebook preview job(s), 0 suggester training job(s), 1 tagging job(s) queued or resumed"
+        in workers.log(1)
+    )
     assert survivor.poll() is None
 
 

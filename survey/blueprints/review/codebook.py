@@ -3,7 +3,6 @@ with a re-tag."""
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -21,16 +20,9 @@ from survey.extensions import db
 from survey.models import Job, Pledge, Round
 from survey.models.states import Role
 from survey.services import codebook_editor as editor
+from survey.services import codebook_preview as previews
 from survey.services import rounds, tagging
 from survey.services.codebook_editor import EditorError
-
-
-def _previews() -> ModuleType:
-    """The preview job kind, imported when first used: a worker registers it only with
-    `--job-module survey.services.codebook_preview` (the Procfile's worker line), so importing the app does not."""
-    from survey.services import codebook_preview
-
-    return codebook_preview
 
 
 def pledge_id() -> int:
@@ -193,7 +185,7 @@ def preview() -> Any:
     editor.draft_for(pledge_id())
     db.session.commit()
     try:
-        job, _ = jobs.launch(_previews().PREVIEW, "round", rnd.id)
+        job, _ = jobs.launch(previews.PREVIEW, "round", rnd.id)
     except RedisError:
         db.session.rollback()
         return _page(503, "The job queue cannot be reached, so the preview cannot run now. Try again shortly.")
@@ -205,12 +197,12 @@ def preview() -> Any:
 def codebook_preview(job_id: int) -> str:
     """A preview's progress, then per theme the answers that would gain and lose it, with examples."""
     job = db.get_or_404(Job, job_id)
-    if job.kind != _previews().PREVIEW.name:
+    if job.kind != previews.PREVIEW.name:
         abort(404)
     return render_template(
         "review/codebook_preview.html",
         job=job,
-        changes=_previews().results(job),
+        changes=previews.results(job),
         round=db.session.get(Round, job.target_id),
     )
 
