@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import html
 
-import pytest
 from sqlalchemy import func, select
 
 from nlp.codebook import Codebook
 from survey.models import Code, CodebookDraft, CodebookVersion, CodeDecision
 from tests.staff_login import sign_in
 from tests.survey.review_data import coded_answers
-
-
-@pytest.fixture(autouse=True)
-def _forget_pipelines():
-    """Publishing re-tags inline here, caching the new version's pipeline under its id; the next test's database
-    reuses that id for another codebook, so the cache (per process, keyed by id) is emptied after each test."""
-    yield
-    from survey.services import pipelines
-
-    pipelines._PIPELINES.clear()
 
 
 def _draft(db):
