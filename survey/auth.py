@@ -10,10 +10,10 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort
+from flask import Flask, abort, request
 from flask_login import UserMixin, current_user
 
-from survey.extensions import db, login_manager
+from survey.extensions import db, login_manager, read_in_autocommit
 from survey.models import User
 from survey.services import staff
 
@@ -57,11 +57,14 @@ def load_staff(session_token: str) -> Staff | None:
 
 
 def require_role(*roles: str) -> Callable[[View], View]:
-    """Allow a view to signed-in staff with one of these roles: others go to log-in, the wrong role gets 403."""
+    """Allow a view to signed-in staff with one of these roles: others go to log-in, the wrong role gets 403. A GET
+    reads in autocommit (from the session check on), as the respondent pages do."""
 
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if request.method in ("GET", "HEAD"):
+                read_in_autocommit()
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if current_user.role not in roles:
