@@ -98,6 +98,7 @@ def _seed_responses(round_id: int, pledge_id: int, numbers: range, themes: dict[
     rows = [
         {
             "response_id": r.id,
+            "round_id": round_id,
             "field_key": f"c{c}.{q}",
             "question_key": q,
             "commitment_number": c,

@@ -20,8 +20,9 @@ def test_staff_gets_read_in_autocommit_and_a_decision_writes_in_one_transaction(
     round_id = first.response.round_id
     isolation: list[str | None] = []
 
-    def record(conn: Any, *args: Any) -> None:
-        isolation.append(conn.get_execution_options().get("isolation_level"))
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "browse_versions" not in statement:  # the review data's version is bumped after a commit, on its own
+            isolation.append(conn.get_execution_options().get("isolation_level"))
 
     event.listen(_db.engine, "before_cursor_execute", record)
     try:
