@@ -7,9 +7,10 @@ horse starts warm and shares the parent's memory; the engine's pool is disposed 
 Between jobs the worker sweeps again every `--sweep-interval` seconds (`WORKER_SWEEP_INTERVAL`, default 60), so
 work of any kind lost with a dead worker or an unreachable Redis is queued again without waiting for a restart.
 
-The worker runs the kinds its imports register (tagging's below); `--job-module` (`PLEDGE_EXTRA_JOB_MODULES`,
-comma-separated) imports more modules before the first fork, for kinds or batch hooks that live elsewhere: the
-tests load a second kind and the pauses they kill a worker in.
+The worker runs the kinds its imports register (every job kind of the product is imported below, so a plain
+`python worker.py` runs them all); `--job-module` (`PLEDGE_EXTRA_JOB_MODULES`, comma-separated) imports more modules
+before the first fork, for kinds or batch hooks that live elsewhere: the tests load a second kind and the pauses
+they kill a worker in.
 """
 
 from __future__ import annotations
@@ -31,13 +32,14 @@ from sqlalchemy.orm import configure_mappers
 
 from survey import create_app, jobs, queue
 from survey.extensions import db
-from survey.services import jobs as lifecycle
-from survey.services import (  # noqa: F401  (register the kinds this worker runs)
+from survey.services import (  # noqa: F401  (register every job kind this worker runs)
+    codebook_preview,  # codebook_preview
     sending,  # mail
     suggester,  # train_suggester
     syntheses,  # synthesis, synthesis-draft
     tagging,  # tag, retag
 )
+from survey.services import jobs as lifecycle
 
 logger = logging.getLogger("worker")
 

@@ -111,6 +111,7 @@ def seed_round(texts: Sequence[str]) -> int:
     rows = [
         {
             "response_id": response_ids[i // ANSWERS_PER_RESPONSE],
+            "round_id": rnd.id,
             "field_key": f"q{i % ANSWERS_PER_RESPONSE}",
             "question_key": f"q{i % ANSWERS_PER_RESPONSE}",
             "value": text,

@@ -98,6 +98,7 @@ def _seed_responses(round_id: int, pledge_id: int, numbers: range, themes: dict[
     rows = [
         {
             "response_id": r.id,
+            "round_id": round_id,
             "field_key": f"c{c}.{q}",
             "question_key": q,
             "commitment_number": c,
@@ -162,8 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if browser.get(page).status_code != 200:
             raise RuntimeError(f"{page} did not answer 200 to the signed-in reviewer")
         requests_per_second(base_url, page, cookies, 1.0, args.clients)  # warm-up
-        healthz = requests_per_second(base_url, "/healthz", httpx.Cookies(), args.seconds, args.clients)
-        review = requests_per_second(base_url, page, cookies, args.seconds, args.clients)
+        healthz, _ = requests_per_second(base_url, "/healthz", httpx.Cookies(), args.seconds, args.clients)
+        review, _ = requests_per_second(base_url, page, cookies, args.seconds, args.clients)
     finally:
         stop(proc)
     print(f"review_answers: {args.answers}")

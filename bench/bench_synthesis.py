@@ -138,7 +138,7 @@ def seed(organisations: int, seed_value: int = 11) -> int:
         submitted = db.session.scalars(
             select(Response.id).where(Response.round_id == rnd.id, Response.status == "submitted").order_by(Response.id)
         ).all()
-        _answers(rng, submitted, pool)
+        _answers(rng, rnd.id, submitted, pool)
         _codes(rng, rnd.id, themes, version.id)
     db.session.commit()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -147,13 +147,14 @@ def seed(organisations: int, seed_value: int = 11) -> int:
     return previous
 
 
-def _answers(rng: random.Random, response_ids: Sequence[int], pool: Sequence[str]) -> None:
+def _answers(rng: random.Random, round_id: int, response_ids: Sequence[int], pool: Sequence[str]) -> None:
     rows: list[dict[str, Any]] = []
     for response_id in response_ids:
         for key, question, number in FREE_TEXT:
             text = rng.choice(pool)
             rows.append(
                 {
+                    "round_id": round_id,
                     "response_id": response_id,
                     "field_key": key,
                     "question_key": question,
@@ -166,6 +167,7 @@ def _answers(rng: random.Random, response_ids: Sequence[int], pool: Sequence[str
         for key, question, number, value in _structured(rng):
             rows.append(
                 {
+                    "round_id": round_id,
                     "response_id": response_id,
                     "field_key": key,
                     "question_key": question,

@@ -140,6 +140,7 @@ def seed_round(organisations: int, *, answers_per_report: int = 0, texts: list[s
             suffix = "" if k < len(keys) else f"#{k // len(keys)}"
             answers.append(
                 {
+                    "round_id": rnd.id,
                     "response_id": rid,
                     "field_key": column.field_key + suffix,
                     "question_key": column.question_key,

@@ -65,6 +65,8 @@ class ThemeForm(Form):
     phrases = TextAreaField("Phrases, one per line", validators=[Length(max=50_000)], filters=[clean_text])
     patterns = TextAreaField("Patterns, one per line", validators=[Length(max=50_000)], filters=[clean_text])
     exclude = TextAreaField("Exclusions, one per line", validators=[Length(max=50_000)], filters=[clean_text])
+    weak = TextAreaField("Weak words, one per line", validators=[Length(max=50_000)], filters=[clean_text])
+    context = TextAreaField("Context words, one per line", validators=[Length(max=50_000)], filters=[clean_text])
 
 
 class MergeForm(Form):
@@ -75,7 +77,7 @@ class MergeForm(Form):
 
 
 class SplitForm(Form):
-    """Split phrases off a theme into a new one."""
+    """Split phrases or weak words off a theme into a new one."""
 
     name = StringField(
         "Name of the new theme",
@@ -83,8 +85,8 @@ class SplitForm(Form):
         filters=[clean_text, strip],
     )
     moved = TextAreaField(
-        "Phrases the new theme takes, one per line",
-        validators=[DataRequired("List the phrases the new theme takes")],
+        "Phrases or weak words the new theme takes, one per line",
+        validators=[DataRequired("List the phrases or weak words the new theme takes")],
         filters=[clean_text],
     )
 

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import Flask, abort
+from flask import Flask, abort, request
 from flask_login import current_user
 
-from survey.extensions import login_manager
+from survey.extensions import login_manager, read_in_autocommit
 from survey.models.states import Role
 
 View = Callable[..., Any]
@@ -69,11 +69,14 @@ def for_roles(*roles: str) -> Permission:
 
 
 def require(permission: Permission) -> Callable[[View], View]:
-    """Allow a view to whom `permission` allows: no session goes to sign-in, the wrong role gets 403."""
+    """Allow a view to whom `permission` allows: no session goes to sign-in, the wrong role gets 403. A GET reads in
+    autocommit (from the session check on), as the respondent pages do."""
 
     def decorate(view: View) -> View:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if request.method in ("GET", "HEAD"):
+                read_in_autocommit()
             if permission.signed_in:
                 if not current_user.is_authenticated:
                     return login_manager.unauthorized()

@@ -122,6 +122,7 @@ def seed_round(organisations: int, *, commitments: int = 7, seed: int = 1, chunk
                 answers.append(
                     {
                         "response_id": response_id,
+                        "round_id": rnd.id,
                         "field_key": f"c{c}.{q}",
                         "question_key": q,
                         "commitment_number": c,

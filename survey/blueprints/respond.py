@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from forms.questionnaire import SectionForm, expected_field_names, section_form_class
 from forms.respond import ConflictForm, DeclarationForm, PrefillForm, ReopenRequestForm, SignOutForm
 from survey import mail_jobs
-from survey.extensions import db
+from survey.extensions import db, read_in_autocommit
 from survey.models import Response
 from survey.questionnaire import Question, Questionnaire, Section
 from survey.services import access, outbox, responses
@@ -42,16 +42,6 @@ def current_respondent() -> access.Respondent | None:
         if db.session.dirty:
             db.session.commit()  # the session's idle expiry moved on
     return g.respondent
-
-
-def read_in_autocommit() -> None:
-    """Run this request's statements in autocommit: no BEGIN and COMMIT round trips around a page's two reads, and
-    no ROLLBACK at its end, on which psycopg forgets the statements it prepared (the session query was planned
-    again at every page). What a page reads is unchanged: under READ COMMITTED each statement of a transaction sees
-    its own snapshot anyway. For respondent GETs only, whose writes are single statements (extending the session,
-    marking a notice seen); every POST runs in one transaction."""
-    if not db.session().in_transaction():
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def respondent_required(view: View) -> View:

@@ -63,4 +63,5 @@ __all__ = [
     "utcnow",
 ]
 
-from survey.models import search  # noqa: E402, F401  (the browse page's indexes, declared beside their queries)
+# The browse page's indexes, declared beside their queries, and the review data's version.
+from survey.models import browse, search  # noqa: E402, F401

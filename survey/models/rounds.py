@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from survey.models.base import Base, JSONType, utcnow
@@ -147,10 +147,16 @@ class Answer(Base):
     """The current value of one question of one response; every save bumps `revision`."""
 
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("response_id", "field_key"), Index("ix_answers_tagging", "tagging", "id"))
+    __table_args__ = (
+        UniqueConstraint("response_id", "field_key"),
+        Index("ix_answers_tagging", "tagging", "id"),
+        Index("ix_answers_round_id_id", "round_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    # The response's round, denormalised so a round's answers are one index range (the review list's keyset).
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
     # field_key is the question key qualified by commitment ("c2.actions"); question_key is stable across rounds.
     field_key: Mapped[str] = mapped_column(String(120))
     question_key: Mapped[str] = mapped_column(String(80), index=True)
@@ -171,6 +177,13 @@ class Answer(Base):
 
     def __repr__(self) -> str:
         return f"<Answer {self.field_key} r{self.revision}>"
+
+
+@event.listens_for(Answer, "before_insert")
+def _answer_round(mapper: Any, connection: Any, answer: Answer) -> None:
+    """An answer made without its round takes its response's (bulk inserts name it themselves)."""
+    if answer.round_id is None:
+        answer.round_id = connection.scalar(select(Response.round_id).where(Response.id == answer.response_id))
 
 
 class AnswerRevision(Base):

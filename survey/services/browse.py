@@ -1,9 +1,10 @@
 """Browse a round's free-text answers: filters, full-text search, counts per facet and keyset pages.
 
-A page costs the same few statements whatever the round's size: one for the page's rows (keyset on the answer id,
-so page 300 is as cheap as page 1), one for their codes, one for every facet's counts (a UNION ALL), one for the
-total. Full-text search is PostgreSQL's (`websearch_to_tsquery` over the GIN index of `survey/models/search.py`);
-SQLite falls back to a case-insensitive LIKE.
+A page costs the same few statements whatever the round's size: one for the page's rows (keyset on the answer id
+over the (round, id) index, so page 300 is as cheap as page 1), one for their codes, one for the review data's
+version; then, unless this process counted the same filters under that version, one for every facet's counts (a
+UNION ALL) and one for the total. Full-text search is PostgreSQL's (`websearch_to_tsquery` over the GIN index of
+`survey/models/search.py`); SQLite falls back to a case-insensitive LIKE.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from survey.extensions import db
 from survey.models import Answer, AnswerReview, Code, CodeDecision, Organisation, Response
 from survey.models.search import FTS_CONFIG, answer_document
 from survey.models.states import CodeSource, CodeStatus, ResponseStatus
+from survey.services import browse_counts
 
 PAGE_SIZE = 25
 SEARCH_MAX = 200
@@ -189,12 +191,13 @@ def _search(q: str) -> ColumnElement[bool]:
     return func.lower(Answer.text).like(f"%{escaped}%", escape="\\")
 
 
-def _base(round_id: int, f: Filters, name: str) -> CTE:
+def _base(round_id: int, f: Filters, name: str, *, materialized: bool = True) -> CTE:
     """The round's submitted free-text answers under the filters on their own columns (and the search), as a
-    CTE; on PostgreSQL MATERIALIZED, so the code and review tests run on these rows only, whatever the planner
-    guesses about their combined selectivity."""
+    CTE; for the counts on PostgreSQL MATERIALIZED, so the code and review tests run on these rows only, whatever
+    the planner guesses about their combined selectivity; for a page not, so it walks the round's answers by the
+    (round, id) index and stops at the page's end."""
     where: list[ColumnElement[bool]] = [
-        Response.round_id == round_id,
+        Answer.round_id == round_id,
         Response.status == ResponseStatus.SUBMITTED,
         Answer.text.is_not(None),
         Answer.text != "",
@@ -225,7 +228,7 @@ def _base(round_id: int, f: Filters, name: str) -> CTE:
         .where(*where)
         .cte(name)
     )
-    if db.session.get_bind().dialect.name == "postgresql":
+    if materialized and db.session.get_bind().dialect.name == "postgresql":
         base = base.prefix_with("MATERIALIZED")
     return base
 
@@ -242,9 +245,9 @@ def _row_conditions(base: CTE, f: Filters) -> list[Any]:
     return where
 
 
-def _answers(round_id: int, f: Filters, name: str = "round_answers") -> tuple[CTE, list[Any]]:
+def _answers(round_id: int, f: Filters, name: str = "round_answers", **options: bool) -> tuple[CTE, list[Any]]:
     """The round's answers under the filters: the CTE of `_base` and the conditions left for its rows."""
-    base = _base(round_id, f, name)
+    base = _base(round_id, f, name, **options)
     return base, _row_conditions(base, f)
 
 
@@ -313,26 +316,21 @@ def _facet_counts(round_id: int, f: Filters) -> Any:
 
 
 def page(round_id: int, f: Filters, *, after: int | None = None, before: int | None = None) -> Page:
-    """One page of answers after (or before) an answer id, with the total and the facets' counts."""
-    base, where = _answers(round_id, f)
+    """One page of answers after (or before) an answer id, with the total and the facets' counts (cached by the
+    review data's version: `browse_counts`)."""
+    base, where = _answers(round_id, f, materialized=False)
     b = base.c
-    stmt = select(
-        b.id,
-        b.response_id,
-        b.organisation_id,
-        b.organisation,
-        b.kind,
-        b.commitment,
-        b.question,
-        b.text,
-        review_status(b.id),
-    ).where(*where)
+    stmt = select(b.id, b.response_id, b.organisation_id, b.organisation, b.kind, b.commitment, b.question, b.text)
+    stmt = stmt.where(*where)
     backwards = before is not None and after is None
     if backwards:
         stmt = stmt.where(b.id < before).order_by(b.id.desc())
     else:
         stmt = stmt.where(b.id > (after or 0)).order_by(b.id)
-    found = db.session.execute(stmt.limit(PAGE_SIZE + 1)).all()
+    # The review status of the page's rows only (in the same SELECT, the planner hashed every decision).
+    rows_of = stmt.limit(PAGE_SIZE + 1).subquery("page_rows")
+    stmt = select(*rows_of.c, review_status(rows_of.c.id)).order_by(rows_of.c.id.desc() if backwards else rows_of.c.id)
+    found = db.session.execute(stmt).all()
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
     if backwards:
@@ -341,13 +339,7 @@ def page(round_id: int, f: Filters, *, after: int | None = None, before: int | N
     rows = tuple(
         Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], ReviewStatus(r[8]), codes.get(r[0], ())) for r in found
     )
-    total, organisations = db.session.execute(
-        select(func.count(), func.count(distinct(b.organisation_id))).select_from(base).where(*where)
-    ).one()
-    facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    for name, value, count in db.session.execute(_facet_counts(round_id, f)):
-        if value is not None:
-            facets[name][str(value)] = count
+    total, organisations, facets = browse_counts.counts(("browse", round_id, f), lambda: _counts(round_id, f))
     first, last = (rows[0].answer_id, rows[-1].answer_id) if rows else (None, None)
     return Page(
         rows=rows,
@@ -357,6 +349,19 @@ def page(round_id: int, f: Filters, *, after: int | None = None, before: int | N
         next_after=last if (backwards or more) else None,
         previous_before=first if (more if backwards else after is not None) else None,
     )
+
+
+def _counts(round_id: int, f: Filters) -> tuple[int, int, dict[str, dict[str, int]]]:
+    """The list's total, its organisations and every facet's counts (two statements over the round's rows)."""
+    base, where = _answers(round_id, f)
+    total, organisations = db.session.execute(
+        select(func.count(), func.count(distinct(base.c.organisation_id))).select_from(base).where(*where)
+    ).one()
+    facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+    for name, value, count in db.session.execute(_facet_counts(round_id, f)):
+        if value is not None:
+            facets[name][str(value)] = count
+    return total, organisations, facets
 
 
 def _codes_of(answer_ids: list[int]) -> dict[int, tuple[tuple[str, str, str], ...]]:

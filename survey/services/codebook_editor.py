@@ -119,12 +119,21 @@ def check(data: dict[str, Any]) -> None:
             raise EditorError(f"Two themes are named “{name}”: give each theme its own name.")
         if theme["key"] in keys:
             raise EditorError(f"Two themes have the key {theme['key']}.")
-        if not theme.get("phrases") and not theme.get("patterns"):
-            raise EditorError(f"“{name}” has no phrases and no patterns, so it could never be found in an answer.")
+        if not theme.get("phrases") and not theme.get("patterns") and not theme.get("weak"):
+            raise EditorError(
+                f"“{name}” has no phrases, patterns or weak words, so it could never be found in an answer."
+            )
+        _check_words(theme, name)
         for i, pattern in enumerate(theme.get("patterns", []), start=1):
             check_pattern(pattern, f"“{name}”, pattern {i},")
         names[name.casefold()] = name
         keys.add(theme["key"])
+
+
+def _check_words(theme: dict[str, Any], name: str) -> None:
+    """Context words count only beside a weak word, so a theme with context words needs weak words."""
+    if theme.get("context") and not theme.get("weak"):
+        raise EditorError(f"“{name}” has context words but no weak words: context words only count beside a weak word.")
 
 
 def current_data(pledge_id: int) -> tuple[dict[str, Any], CodebookDraft | None]:
@@ -158,6 +167,11 @@ def _key_for(data: dict[str, Any], name: str) -> str:
     return key
 
 
+def _empty_lists() -> dict[str, list[Any]]:
+    """What a new theme starts with besides its phrases: every other list `Codebook.from_dict` reads, empty."""
+    return {"patterns": [], "exclude": [], "weak": [], "context": []}
+
+
 def _save(draft: CodebookDraft, data: dict[str, Any], user_id: int, action: str, **details: Any) -> None:
     """Check the edited data whole and make it the draft's; flushes (nothing changes when it does not check)."""
     check(data)
@@ -181,8 +195,7 @@ def add_theme(draft: CodebookDraft, user_id: int, name: str, description: str, p
             "name": name,
             "description": (description or "").strip(),
             "phrases": lines(phrases),
-            "patterns": [],
-            "exclude": [],
+            **_empty_lists(),
         }
     )
     _save(draft, data, user_id, "codebook.theme_added", key=key)
@@ -199,8 +212,10 @@ def edit_theme(
     phrases: str,
     patterns: str,
     exclude: str,
+    weak: str,
+    context: str,
 ) -> None:
-    """Rename, describe and set the phrases, patterns and exclusions of one theme."""
+    """Rename, describe and set the phrases, patterns, exclusions, weak and context words of one theme."""
     data = copy.deepcopy(draft.data)
     theme = _find(data, key)
     theme.update(
@@ -209,18 +224,20 @@ def edit_theme(
         phrases=lines(phrases),
         patterns=parse_patterns(patterns),
         exclude=lines(exclude),
+        weak=lines(weak),
+        context=lines(context),
     )
     _save(draft, data, user_id, "codebook.theme_edited", key=key)
 
 
 def merge(draft: CodebookDraft, user_id: int, source: str, target: str) -> None:
-    """Merge one theme into another: the target takes its phrases, patterns and exclusions (and, at publish, its
-    reviewed decisions)."""
+    """Merge one theme into another: the target takes its phrases, patterns, exclusions, weak and context words
+    (and, at publish, its reviewed decisions)."""
     if source == target:
         raise EditorError("Choose two different themes: a theme cannot be merged into itself.")
     data = copy.deepcopy(draft.data)
     gone, kept = _find(data, source), _find(data, target)
-    for field in ("phrases", "patterns", "exclude"):
+    for field in ("phrases", "patterns", "exclude", "weak", "context"):
         kept[field] = kept.get(field, []) + [v for v in gone.get(field, []) if v not in kept.get(field, [])]
     data["themes"] = [t for t in _themes(data) if t["key"] != source]
     draft.changes = [*draft.changes, {"merge": [source, target]}]
@@ -228,24 +245,24 @@ def merge(draft: CodebookDraft, user_id: int, source: str, target: str) -> None:
 
 
 def split(draft: CodebookDraft, user_id: int, key: str, new_name: str, moved: str) -> str:
-    """Split a theme: a new theme takes the listed phrases from it (the reviewed codes of the old theme are to be
-    decided again after publishing); returns the new theme's key."""
+    """Split a theme: a new theme takes the listed phrases and weak words from it, each to the same list (the
+    reviewed codes of the old theme are to be decided again after publishing); returns the new theme's key."""
     data = copy.deepcopy(draft.data)
     theme, moving = _find(data, key), lines(moved)
     if not moving:
-        raise EditorError("List the phrases the new theme takes, one per line.")
-    missing = [p for p in moving if p not in theme.get("phrases", [])]
+        raise EditorError("List the phrases or weak words the new theme takes, one per line.")
+    missing = [p for p in moving if p not in theme.get("phrases", []) and p not in theme.get("weak", [])]
     if missing:
-        raise EditorError(f"“{missing[0]}” is not one of {theme['name']}’s phrases: copy the phrases exactly.")
+        raise EditorError(f"“{missing[0]}” is not one of {theme['name']}’s phrases or weak words: copy them exactly.")
     name = " ".join(new_name.split())
     if any(t["name"].casefold() == name.casefold() for t in _themes(data)):
         raise EditorError(f"There is already a theme named “{name}”.")
     new_key = _key_for(data, name)
-    theme["phrases"] = [p for p in theme["phrases"] if p not in moving]
-    at = _themes(data).index(theme) + 1
-    _themes(data).insert(
-        at, {"key": new_key, "name": name, "description": "", "phrases": moving, "patterns": [], "exclude": []}
-    )
+    new_theme = {"key": new_key, "name": name, "description": "", **_empty_lists()}
+    for field in ("phrases", "weak"):
+        new_theme[field] = [p for p in theme.get(field, []) if p in moving]
+        theme[field] = [p for p in theme.get(field, []) if p not in moving]
+    _themes(data).insert(_themes(data).index(theme) + 1, new_theme)
     draft.changes = [*draft.changes, {"split": [key, new_key]}]
     _save(draft, data, user_id, "codebook.theme_split", key=key, new_key=new_key)
     return new_key

@@ -8,6 +8,7 @@ RQ forks a work horse per job, so every horse shares it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
 from spacy.language import Language
 from sqlalchemy import select
@@ -21,27 +22,34 @@ from survey.services.tagging import TaggingError
 
 PIPELINE_CACHE_SIZE = 3
 
-# Pipelines keyed by codebook version id, oldest first.
-_PIPELINES: dict[int, Language] = {}
+# Pipelines keyed by codebook version id and creation time, oldest first: an id alone is reused once rows are
+# deleted or tables emptied (the tests), and would then serve another codebook's pipeline.
+_PIPELINES: dict[tuple[int, datetime], Language] = {}
+
+
+def _key(codebook_version_id: int) -> tuple[int, datetime]:
+    """The cache key of a codebook version: its id and when it was made."""
+    created_at = db.session.scalar(select(CodebookVersion.created_at).where(CodebookVersion.id == codebook_version_id))
+    if created_at is None:
+        raise TaggingError(f"codebook version {codebook_version_id} does not exist")
+    return codebook_version_id, created_at
 
 
 def pipeline_for(codebook_version_id: int) -> Language:
     """The spaCy pipeline of a codebook version, from the cache or built (and cached) now."""
-    nlp = _PIPELINES.get(codebook_version_id)
+    key = _key(codebook_version_id)
+    nlp = _PIPELINES.get(key)
     if nlp is None:
-        version = db.session.get(CodebookVersion, codebook_version_id)
-        if version is None:
-            raise TaggingError(f"codebook version {codebook_version_id} does not exist")
-        nlp = build_pipeline(codebooks.as_codebook(version))
+        nlp = build_pipeline(codebooks.as_codebook(db.session.get(CodebookVersion, codebook_version_id)))
         while len(_PIPELINES) >= PIPELINE_CACHE_SIZE:
             _PIPELINES.pop(next(iter(_PIPELINES)))
-        _PIPELINES[codebook_version_id] = nlp
+        _PIPELINES[key] = nlp
     return nlp
 
 
 def pipeline_loaded(codebook_version_id: int) -> bool:
     """Whether this process already holds the codebook version's pipeline."""
-    return codebook_version_id in _PIPELINES
+    return _key(codebook_version_id) in _PIPELINES
 
 
 def preload(codebook_version_id: int) -> bool:

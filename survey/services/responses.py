@@ -229,7 +229,13 @@ def _audit(action: str, response: Response, contact_id: int | None, **details: A
 
 def _new_answer(response: Response, q: Question) -> Answer:
     """A new, empty answer row for a question of this response (added to the session)."""
-    answer = Answer(response_id=response.id, field_key=q.field_key, question_key=q.key, commitment_number=q.commitment)
+    answer = Answer(
+        response_id=response.id,
+        round_id=response.round_id,
+        field_key=q.field_key,
+        question_key=q.key,
+        commitment_number=q.commitment,
+    )
     db.session.add(answer)
     return answer
 

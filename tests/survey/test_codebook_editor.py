@@ -5,27 +5,26 @@ from __future__ import annotations
 
 import html
 
-import pytest
 from sqlalchemy import func, select
 
+from nlp.codebook import Codebook
 from survey.models import Code, CodebookDraft, CodebookVersion, CodeDecision
 from tests.staff_login import sign_in
 from tests.survey.review_data import coded_answers
 
 
-@pytest.fixture(autouse=True)
-def _forget_pipelines():
-    """Publishing re-tags inline here, caching the new version's pipeline under its id; the next test's database
-    reuses that id for another codebook, so the cache (per process, keyed by id) is emptied after each test."""
-    yield
-    from survey.services import pipelines
-
-    pipelines._PIPELINES.clear()
-
-
 def _draft(db):
     db.session.rollback()
     return db.session.scalar(select(CodebookDraft))
+
+
+def _codebook_data(db):
+    db.session.rollback()
+    return db.session.scalars(select(CodebookVersion).order_by(CodebookVersion.version)).first().data
+
+
+def _theme(db, key):
+    return next(t for t in _draft(db).data["themes"] if t["key"] == key)
 
 
 def _names(db):
@@ -46,11 +45,18 @@ def test_bad_edits_are_refused_with_nothing_saved(client, submitted, reviewer, d
     twice = client.post("/review/codebook/themes", {"name": "peer SUPPORT", "phrases": "peers"})
     assert twice.status_code == 400 and "There is already a theme named “peer SUPPORT”" in html.unescape(twice.text)
     never = client.post("/review/codebook/themes", {"name": "Empty", "phrases": ""})
-    assert "“Empty” has no phrases and no patterns" in html.unescape(never.text)
+    assert "“Empty” has no phrases, patterns or weak words" in html.unescape(never.text)
 
     page = client.get("/review/codebook/themes/peer_support")
     assert page.status_code == 200 and "peer worker" in page.text
-    form = {"name": "Peer support", "description": "", "phrases": "peer support", "exclude": ""}
+    form = {
+        "name": "Peer support",
+        "description": "",
+        "phrases": "peer support",
+        "exclude": "",
+        "weak": "",
+        "context": "",
+    }
     bad_json = client.post("/review/codebook/themes/peer_support", {**form, "patterns": '[{"LOWER": "peer"'})
     assert bad_json.status_code == 400
     assert "Pattern on line 1 does not parse: Expecting" in html.unescape(bad_json.text)
@@ -83,6 +89,61 @@ def test_bad_edits_are_refused_with_nothing_saved(client, submitted, reviewer, d
     themes = {t["name"]: t for t in _draft(db).data["themes"]}
     assert themes["Peer workers"]["phrases"] == ["peer support"] and themes["Peer support"]["phrases"] == []
     assert _draft(db).changes == [{"split": ["peer_support", "peer_workers"]}]
+
+
+def test_weak_and_context_words_are_edited_checked_merged_and_split(client, submitted, reviewer, db):
+    coded_answers(submitted)
+    sign_in(client, *reviewer)
+    page = html.unescape(client.get("/review/codebook/themes/carers_families").text)
+    carers = next(t for t in _codebook_data(db)["themes"] if t["key"] == "carers_families")
+    assert carers["weak"] and f">{chr(10).join(carers['weak'])}</textarea>" in page
+    form = {
+        "name": "Carers and families",
+        "description": carers["description"],
+        "phrases": "\n".join(carers["phrases"]),
+        "patterns": "",
+        "exclude": "\n".join(carers["exclude"]),
+    }
+    lonely = client.post("/review/codebook/themes/carers_families", {**form, "weak": "", "context": "support"})
+    assert "has context words but no weak words" in html.unescape(lonely.text)
+    assert _draft(db) is None  # nothing saved, not even a draft
+    saved = client.post(
+        "/review/codebook/themes/carers_families", {**form, "weak": "kin\nrelatives", "context": "support"}
+    )
+    assert saved.status_code == 302
+    assert (_theme(db, "carers_families")["weak"], _theme(db, "carers_families")["context"]) == (
+        ["kin", "relatives"],
+        ["support"],
+    )
+
+    client.post("/review/codebook/themes", {"name": "Next of kin", "phrases": "next of kin"})
+    client.post(
+        "/review/codebook/themes/next_of_kin",
+        {
+            **form,
+            "name": "Next of kin",
+            "phrases": "next of kin",
+            "exclude": "",
+            "weak": "kinsfolk",
+            "context": "support\nhelp",
+        },
+    )
+    client.post("/review/codebook/merge", {"source": "next_of_kin", "target": "carers_families"})
+    assert _theme(db, "carers_families")["weak"] == ["kin", "relatives", "kinsfolk"]
+    assert _theme(db, "carers_families")["context"] == ["support", "help"]
+
+    moved = client.post("/review/codebook/themes/carers_families/split", {"name": "Kin", "moved": "kin\nnext of kin"})
+    assert moved.status_code == 302
+    kin = _theme(db, "kin")
+    assert (kin["phrases"], kin["weak"], kin["context"], kin["patterns"], kin["exclude"]) == (
+        ["next of kin"],
+        ["kin"],
+        [],
+        [],
+        [],
+    )
+    assert "kin" not in _theme(db, "carers_families")["weak"]
+    assert Codebook.from_dict({"key": "k", "name": "n", **_draft(db).data}).theme_by_key("kin").weak == ("kin",)
 
 
 def test_publishing_carries_reviewed_decisions_over_a_merge(client, browser_factory, submitted, reviewer, lead, db):

@@ -43,7 +43,7 @@ def test_a_preview_runs_in_a_real_worker(client, submitted, reviewer, db, redis_
     started = client.post("/review/codebook/preview", {"round": answers[0].response.round_id})
     job_id = int(started.headers["location"].rstrip("/").rpartition("/")[2])
     assert "Tagging the round's answers with the draft" in html.unescape(client.get(started.headers["location"]).text)
-    workers.start(modules=("survey.services.codebook_preview",))  # as the Procfile's worker line does
+    workers.start()  # a plain worker, as the Procfile's worker line starts it, runs the preview kind
     wait(lambda: db.session.get(Job, job_id).status == "finished", what="the preview job to finish")
     assert len(db.session.scalars(select(PreviewRow).where(PreviewRow.job_id == job_id)).all()) == 3
     page, row = _results(client, started.headers["location"])

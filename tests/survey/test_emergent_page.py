@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 from survey.extensions import db as _db
@@ -59,6 +60,13 @@ def test_reviewers_and_the_lead_see_the_rounds_distinctive_phrases_with_links_to
     assert not [p for p in phrases if "co-produc" in p.lower() or "interpreter" in p.lower()]  # the codebook's
     link = f"/manage/responses/{_db.session.get(Answer, ids[0]).response_id}#answer-{ids[0]}"
     assert link in table and "<mark>Digital exclusion</mark> kept older residents" in table
+    # Each phrase opens the codebook's add-a-theme form filled in with it.
+    add = re.search(r'<a href="(/review/codebook\?[^"]+)#add-theme">Add to the codebook', table)
+    editor = client.get(html.unescape(add.group(1)))
+    assert editor.status_code == 200 and 'id="add-theme"' in editor.text
+    assert 'id="add-name" name="name" type="text" value="Digital exclusion"' in editor.text
+    assert '<textarea class="nhsuk-textarea" id="phrases" name="phrases"' in editor.text
+    assert re.search(r'name="phrases"[^>]*>digital exclusion</textarea>', editor.text)
     # The link opens the report at that answer.
     opened = client.get(link.split("#")[0])
     assert opened.status_code == 200 and f'id="answer-{ids[0]}"' in opened.text

@@ -3,10 +3,9 @@ with a re-tag."""
 
 from __future__ import annotations
 
-from types import ModuleType
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
 from sqlalchemy import select
@@ -21,16 +20,9 @@ from survey.extensions import db
 from survey.models import Job, Pledge, Round
 from survey.models.states import Role
 from survey.services import codebook_editor as editor
+from survey.services import codebook_preview as previews
 from survey.services import rounds, tagging
 from survey.services.codebook_editor import EditorError
-
-
-def _previews() -> ModuleType:
-    """The preview job kind, imported when first used: a worker registers it only with
-    `--job-module survey.services.codebook_preview` (the Procfile's worker line), so importing the app does not."""
-    from survey.services import codebook_preview
-
-    return codebook_preview
 
 
 def pledge_id() -> int:
@@ -60,8 +52,9 @@ def _page(status: int = 200, error: str | None = None, **forms: Any) -> tuple[st
 @bp.get("/codebook")
 @require_role("lead", "reviewer")
 def codebook() -> tuple[str, int]:
-    """The codebook being edited: its themes, and the forms to change, preview and publish it."""
-    return _page()
+    """The codebook being edited: its themes, and the forms to change, preview and publish it (`?name=` and
+    `?phrase=` fill in the add-a-theme form, as the emergent themes' links do)."""
+    return _page(add_form=ThemeForm(data={"name": request.args.get("name"), "phrases": request.args.get("phrase")}))
 
 
 def _edit(change: Any, done: str, failed: Any) -> Any:
@@ -117,6 +110,8 @@ def _theme_page(key: str, status: int = 200, error: str | None = None, **forms: 
             "phrases": "\n".join(theme.get("phrases", [])),
             "patterns": editor.patterns_text(theme.get("patterns", [])),
             "exclude": "\n".join(theme.get("exclude", [])),
+            "weak": "\n".join(theme.get("weak", [])),
+            "context": "\n".join(theme.get("context", [])),
         }
     )
     return render_template(
@@ -131,7 +126,7 @@ def _theme_page(key: str, status: int = 200, error: str | None = None, **forms: 
 @bp.get("/codebook/themes/<key>")
 @require_role("lead", "reviewer")
 def codebook_theme(key: str) -> tuple[str, int]:
-    """Edit one theme: name, description, phrases, patterns, exclusions; or split it."""
+    """Edit one theme: name, description, phrases, patterns, exclusions, weak and context words; or split it."""
     return _theme_page(key)
 
 
@@ -152,6 +147,8 @@ def edit_theme(key: str) -> Any:
             phrases=form.phrases.data,
             patterns=form.patterns.data,
             exclude=form.exclude.data,
+            weak=form.weak.data,
+            context=form.context.data,
         ),
         f"“{form.name.data}” was saved in the draft.",
         lambda error: _theme_page(key, 400, error, form=form),
@@ -161,7 +158,7 @@ def edit_theme(key: str) -> Any:
 @bp.post("/codebook/themes/<key>/split")
 @require_role("lead", "reviewer")
 def split_theme(key: str) -> Any:
-    """Split phrases off a theme into a new theme."""
+    """Split phrases or weak words off a theme into a new theme."""
     form = SplitForm()
     if not form.validate_on_submit():
         return _theme_page(key, 400, next(iter(form.errors.values()))[0], split_form=form)
@@ -188,7 +185,7 @@ def preview() -> Any:
     editor.draft_for(pledge_id())
     db.session.commit()
     try:
-        job, _ = jobs.launch(_previews().PREVIEW, "round", rnd.id)
+        job, _ = jobs.launch(previews.PREVIEW, "round", rnd.id)
     except RedisError:
         db.session.rollback()
         return _page(503, "The job queue cannot be reached, so the preview cannot run now. Try again shortly.")
@@ -200,12 +197,12 @@ def preview() -> Any:
 def codebook_preview(job_id: int) -> str:
     """A preview's progress, then per theme the answers that would gain and lose it, with examples."""
     job = db.get_or_404(Job, job_id)
-    if job.kind != _previews().PREVIEW.name:
+    if job.kind != previews.PREVIEW.name:
         abort(404)
     return render_template(
         "review/codebook_preview.html",
         job=job,
-        changes=_previews().results(job),
+        changes=previews.results(job),
         round=db.session.get(Round, job.target_id),
     )
 

@@ -10,6 +10,7 @@ from werkzeug.routing import BuildError
 from survey.extensions import db
 from survey.models import Round
 from survey.questionnaire import expand
+from survey.services import browse_counts
 from survey.services.pledges import commitment_titles
 from survey.services.qda import ThemeRef, round_themes
 
@@ -40,8 +41,9 @@ def _labels(version_id: int, commitments: tuple[tuple[int, str], ...]) -> tuple[
 
 
 def themes_of(rnd: Round) -> list[ThemeRef]:
-    """The round's themes (current codebook first), each once."""
-    return round_themes(rnd)
+    """The round's themes (current codebook first), each once; cached like the list's counts (a code or a
+    codebook version written makes them read again)."""
+    return browse_counts.counts(("themes", rnd.id), lambda: round_themes(rnd))
 
 
 def answer_url(answer_id: int) -> str:
