@@ -31,6 +31,17 @@ BEHIND_HTTPS = os.environ.get("PLEDGE_TEST_HTTPS", "").strip() == "1"
 FORWARDED_HEADERS = {"X-Forwarded-Proto": "https"} if BEHIND_HTTPS else {}
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without TEST_DATABASE_URL the suite runs on SQLite: deselect (and count as deselected) the tests of what only
+    PostgreSQL has, which the PostgreSQL pass of `make test` runs."""
+    if os.environ.get("TEST_DATABASE_URL", "").strip():
+        return
+    only_postgresql = [item for item in items if item.get_closest_marker("postgresql")]
+    if only_postgresql:
+        config.hook.pytest_deselected(items=only_postgresql)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+
+
 def _database_uri(tmp: Path) -> str:
     url = os.environ.get("TEST_DATABASE_URL", "").strip()
     return database_url(url) if url else f"sqlite:///{tmp / 'test.sqlite3'}"

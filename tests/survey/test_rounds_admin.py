@@ -9,6 +9,7 @@ import io
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from survey.models import AuditEvent, Organisation, ReopenRequest, Response, Round, utcnow
@@ -153,13 +154,12 @@ def test_the_audit_log_shows_filters_and_exports_who_did_what(client, browser_fa
     assert client.get("/manage/audit?until=2000-01-01").text.count('<tr class="nhsuk-table__row">') == 0
 
 
+@pytest.mark.postgresql  # the append-only trigger is PostgreSQL's; on SQLite audit.record is the one writer
 def test_the_database_refuses_to_change_or_delete_an_audit_event_on_postgresql(lead, db):
-    import pytest
     from sqlalchemy import delete, update
     from sqlalchemy.exc import DatabaseError
 
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the append-only trigger is PostgreSQL's (the CI run); SQLite has the one writer, audit.record")
+    assert db.engine.dialect.name == "postgresql"
     for statement in (update(AuditEvent).values(summary="rewritten"), delete(AuditEvent)):
         with pytest.raises(DatabaseError, match="audit events are append-only"):
             db.session.execute(statement)
