@@ -10,7 +10,7 @@ from survey.models import AnswerReview, Code, CodeDecision
 from survey.models.review import DoubleCoding
 from survey.services import staff
 from tests.browser.test_journey_browser import follow
-from tests.browser.test_review_keyboard_browser import signed_in_page
+from tests.staff_login import signed_in_page
 from tests.survey.conftest import LEAD_PASSWORD, lead, submitted  # noqa: F401  (fixtures)
 from tests.survey.review_data import coded_answers
 
@@ -24,7 +24,7 @@ def _press(page, name):
 
 def test_codebook_editor_pages_pass_axe(new_page, client, submitted, lead, db, axe):  # noqa: F811
     answers = coded_answers(submitted)
-    page = signed_in_page(new_page, client, lead)
+    page = signed_in_page(new_page, client, *lead)
     page.goto("/review/codebook")
     axe(page)
     page.locator("#add-name").fill("Faith groups")
@@ -54,7 +54,7 @@ def test_double_coding_pages_pass_axe(new_page, client, submitted, lead, db, axe
     staff.create_user("sam@pledge.example", LEAD_PASSWORD, role="reviewer", name="Sam Second")
     db.session.commit()
     round_id = submitted.round.id
-    page = signed_in_page(new_page, client, lead)
+    page = signed_in_page(new_page, client, *lead)
     page.goto(f"/review/rounds/{round_id}/double-coding")
     axe(page)
     page.get_by_label("First reviewer").select_option(label="Robin Reviewer")
