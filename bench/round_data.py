@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select
 
@@ -16,6 +17,8 @@ from survey.services import pledges
 from survey.services.exports import columns
 
 STATES = ("submitted", "in_progress", "invited", "opened", "submitted", "reopened", "not_invited", "invited")
+
+UK = ZoneInfo("Europe/London")
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ def seed_round(organisations: int, *, answers_per_report: int = 0, texts: list[s
     pledge = pledges.ensure_pledge()
     questionnaire = pledges.ensure_questionnaire(pledge)
     number = (db.session.scalar(select(Round.number).order_by(Round.number.desc()).limit(1)) or 0) + 1
-    today = date.today()
+    today = datetime.now(UK).date()
     rnd = Round(
         pledge_id=pledge.id,
         number=number,
@@ -53,6 +56,9 @@ def seed_round(organisations: int, *, answers_per_report: int = 0, texts: list[s
     db.session.add(rnd)
     db.session.flush()
     now = datetime.now(UTC)
+    # Submissions and reminders are dated from a minute past midnight, UK time, of their day: an hour's offset from
+    # `now` would move one across midnight when the seed runs just after it, and the dashboard counts by day.
+    day_start = datetime.combine(today, time(0, 1), tzinfo=UK).astimezone(UTC)
     org_ids = _bulk(
         Organisation,
         [
@@ -89,7 +95,7 @@ def seed_round(organisations: int, *, answers_per_report: int = 0, texts: list[s
                 "organisation_id": org,
                 "reference": f"B{number}-{i:07d}",
                 "status": status.get(s, s),
-                "submitted_at": now - timedelta(days=i % 15, hours=1) if s == "submitted" else None,
+                "submitted_at": day_start - timedelta(days=i % 15) if s == "submitted" else None,
                 "submitted_by_id": contact_ids[2 * i] if s == "submitted" else None,
                 "last_activity_at": now - timedelta(hours=i % 50) if s != "not_invited" else None,
             }
@@ -122,7 +128,7 @@ def seed_round(organisations: int, *, answers_per_report: int = 0, texts: list[s
             "subject": "Reminder",
             "body": "Reminder",
             "status": "sent" if i % 7 else "bounced",
-            "created_at": now - timedelta(days=5),
+            "created_at": day_start - timedelta(days=5),
             "attempts": 1,
         }
         for i, rid in enumerate(response_ids)
