@@ -21,9 +21,17 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from bench.bench_web import _app, ensure_database, free_port, requests_per_second, start_gunicorn, stop  # noqa: E402
+from bench.bench_web import (  # noqa: E402
+    _app,
+    ensure_database,
+    free_port,
+    fresh_schema,
+    requests_per_second,
+    start_gunicorn,
+    stop,
+)
 from survey.extensions import db  # noqa: E402
-from survey.models import Answer, Base, Code, Organisation, Response, Round, utcnow  # noqa: E402
+from survey.models import Answer, Code, Organisation, Response, Round, utcnow  # noqa: E402
 from survey.services import codebooks, pledges, responses, staff  # noqa: E402
 from tests.conftest import Browser  # noqa: E402
 from tests.staff_login import sign_in  # noqa: E402
@@ -41,10 +49,7 @@ def seed(database_url: str, answers: int) -> int:
     """A fresh schema with one round of submitted reports holding `answers` coded answers; the middle one's id."""
     app = _app(database_url)
     with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        Base.metadata.create_all(db.engine)
+        fresh_schema()
         pledge = pledges.ensure_pledge()
         questionnaire = pledges.ensure_questionnaire(pledge)
         version = codebooks.ensure_starting_codebook(pledge)

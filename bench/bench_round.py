@@ -21,12 +21,13 @@ from collections.abc import Sequence
 
 import psycopg
 from flask import Flask
-from sqlalchemy import select, text
+from sqlalchemy import select
 
+from bench.bench_web import fresh_schema
 from bench.round_data import seed_round
 from survey import create_app
 from survey.extensions import db
-from survey.models import Base, OutboxMessage, Round
+from survey.models import OutboxMessage, Round
 
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 ANSWER = (
@@ -64,10 +65,7 @@ def make_app(database_url: str, **config: object) -> Flask:
 def reset(app: Flask) -> None:
     """An empty schema."""
     with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        Base.metadata.create_all(db.engine)
+        fresh_schema()
 
 
 def dashboard_ms(app: Flask, round_ids: Sequence[int], repeats: int = 21) -> list[float]:

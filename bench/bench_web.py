@@ -80,14 +80,20 @@ def _app(database_url: str) -> Any:
     )
 
 
+def fresh_schema() -> None:
+    """Drop every table of the app's database (a migrated one's alembic_version too) and create the models' schema:
+    each benchmark starts from the same empty database. Runs in an app context."""
+    Base.metadata.drop_all(db.engine)
+    db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.session.commit()
+    Base.metadata.create_all(db.engine)
+
+
 def seed(database_url: str, organisations: int) -> list[Respondent]:
     """A fresh schema with one open round, `organisations` organisations each with a response and a link."""
     app = _app(database_url)
     with app.app_context():
-        Base.metadata.drop_all(db.engine)
-        db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-        db.session.commit()
-        Base.metadata.create_all(db.engine)
+        fresh_schema()
         pledge = pledges.ensure_pledge()
         questionnaire = pledges.ensure_questionnaire(pledge)
         rnd = Round(
