@@ -24,6 +24,30 @@ def _seen(page_text):
     return {int(code): int(seen) for code, seen in SEEN.findall(page_text)}
 
 
+def test_a_suggestion_is_shown_as_the_classifiers_with_its_probability(client, submitted, reviewer, db):
+    first, *_ = coded_answers(submitted)
+    rule = _codes(db, first.id)["community_partnership"]
+    db.session.add(
+        Code(
+            answer_id=first.id,
+            theme_id=rule.theme_id,
+            theme_key=rule.theme_key,
+            codebook_version_id=rule.codebook_version_id,
+            source="model",
+            spans=[],
+            confidence=0.77,
+            level="possible",
+        )
+    )
+    db.session.commit()
+    sign_in(client, *reviewer)
+    text = html.unescape(client.get(f"/review/answers/{first.id}").text)
+    # The same theme from the rules and from the classifier: each says where it came from.
+    assert "suggested by the classifier from reviewed answers, probability 0.77" in text
+    assert "strong evidence, score 0.91" in text
+    assert text.count("Community partnership and co-production</strong>") == 2
+
+
 def test_the_page_marks_evidence_with_each_themes_number_and_name(client, submitted, reviewer, db):
     first, *_ = coded_answers(submitted)
     assert client.get(f"/review/answers/{first.id}").status_code == 302  # staff only
