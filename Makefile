@@ -14,7 +14,8 @@ $(BIN)/activate:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+# setup.py compiles the tagger's evidence pass (nlp/_evidence.pyx) in place; editing it re-runs this.
+$(VENV)/.installed: pyproject.toml setup.py nlp/_evidence.pyx | $(BIN)/activate
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple, get_type_hints
 
 import srsly
-from spacy.attrs import NORM, SENT_START
 from spacy.language import Language
 from spacy.lookups import Lookups, Table, load_lookups
 from spacy.matcher import Matcher, PhraseMatcher
-from spacy.tokens import Doc, Span, SpanGroup
+from spacy.tokens import Doc
 from spacy.tokens.underscore import Underscore
 from spacy.training import Example
-from spacy.util import ensure_path, minibatch, registry
+from spacy.util import ensure_path, registry
 
+from ._evidence import RULE_KINDS, EvidencePass
 from .codebook import Codebook, load_codebook
 
 SPANS_KEY = "themes"
@@ -25,8 +24,8 @@ PROPOSED, POSSIBLE = "proposed", "possible"  # the levels of a code: strong evid
 # What one distinct piece of evidence in a sentence is worth: a sentence scores 1 - prod(1 - weight) over them,
 # and carries a theme with a strong piece, or a weak piece and another weak or context piece.
 STRONG_WEIGHT, WEAK_WEIGHT, CONTEXT_WEIGHT = 0.8, 0.35, 0.25
-_THEME, _EXCLUDE, _ANCHOR, _CHECKED, _WEAK, _PEOPLE = 0, 1, 2, 3, 4, 5
-_STRONG_EVIDENCE, _WEAK_EVIDENCE, _CONTEXT_EVIDENCE = 0, 1, 2
+# The kinds of rule behind a match id, as the compiled pass reads them.
+_THEME, _EXCLUDE, _ANCHOR, _CHECKED, _WEAK, _PEOPLE = RULE_KINDS
 # Tokens that join the members of a list of people ("patients, service users and their carers").
 _LIST_JOINERS = frozenset({",", "and", "or", "&", "/", "their", "our", "its", "the", "other", "all", "as", "well"})
 # Lower-case words allowed inside an organisation's name ("Birmingham and Solihull ICB").
@@ -101,8 +100,8 @@ class ThemeTagger:
         self.spans_key = spans_key
         self.codebook_path = codebook_path
         self._codebook: Codebook | None = None
-        # Until a codebook is compiled, the first doc compiles the default one (as if initialised), then matches.
-        self._phrases: Callable[[Doc], list[tuple[int, int, int]]] = self._initialize_then_match
+        # Until a codebook is compiled, the first doc compiles the default one (as if initialised), then is tagged.
+        self._pass: Callable[[Doc], Doc] = self._initialize_then_tag
         for extension in ("themes", "theme_scores", "theme_mentions"):
             if not Doc.has_extension(extension):
                 Doc.set_extension(extension, default=None)
@@ -121,10 +120,10 @@ class ThemeTagger:
             self.initialize()
         return self._codebook
 
-    def _initialize_then_match(self, doc: Doc) -> list[tuple[int, int, int]]:
-        """Stands in for the matchers of a tagger used before it was initialised."""
+    def _initialize_then_tag(self, doc: Doc) -> Doc:
+        """Stands in for the compiled pass of a tagger used before it was initialised."""
         self.initialize()
-        return self._phrases(doc)
+        return self._pass(doc)
 
     def add_codebook(self, codebook: Codebook) -> None:
         """Replace the codebook and rebuild the matchers."""
@@ -189,6 +188,24 @@ class ThemeTagger:
         # around an anchor token, or over the whole doc if they have no anchor.
         self._add_patterns(compiled, needs_check)
         self._has_unanchored = len(self._unanchored) > 0
+        self._pass = EvidencePass(
+            self._phrases,
+            self._context,
+            self._theme_of,
+            self._rules,
+            self._context_theme,
+            self._variants,
+            self._joiner_ids,
+            self._label_ids,
+            list(self._keys),
+            self._match_patterns,
+            self._has_unanchored,
+            _score,
+            _ONE_STRONG,
+            PROPOSED,
+            self.spans_key,
+            (self._themes_key, self._scores_key, self._mentions_key),
+        )
 
     def _add_patterns(
         self,
@@ -271,143 +288,13 @@ class ThemeTagger:
                 vocab[variant].norm_ = lemma
 
     def __call__(self, doc: Doc) -> Doc:
-        """Find theme spans, drop those inside exclusion phrases, merge overlaps per theme, store them."""
-        return self._tag(doc, self._phrases(doc))
+        """Tag a doc: its sentences that carry a theme, with scores and levels, and the phrases that counted
+        (``nlp/_evidence.pyx`` holds the rules)."""
+        return self._pass(doc)
 
-    def _tag(self, doc: Doc, matches: list[tuple[int, int, int]]) -> Doc:
-        """Tag a doc given its phrase matches: drop cancelled evidence, then decide sentence by sentence."""
-        found, weak, vetoes, people = self._find(doc, matches)
-        sentences: list[Span] = []
-        scores: list[float] = []
-        levels: list[str] = []
-        themes: dict[str, tuple[float, str]] = {}
-        mentions: list[tuple[str, int, int]] = []
-        if found or weak:
-            view = _TokenView(doc, self._joiner_ids)
-            if vetoes:
-                found = [m for m in found if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
-                weak = [m for m in weak if m[2] not in vetoes or not _overlaps_any(m, vetoes[m[2]])]
-            if len(people) >= 3:  # a list needs three members
-                lists = view.people_lists(people)
-                if lists:
-                    found = [m for m in found if not _inside_any(m, lists)]
-                    weak = [m for m in weak if not _inside_any(m, lists)]
-            if weak:
-                weak = [m for m in weak if not view.in_name(m[0], m[1])]
-            if found or weak:
-                sentences, scores, levels, themes, kept = self._sentences(doc, view, found, weak, vetoes)
-                keys = self._keys
-                mentions = [(keys[index], start, end) for start, end, index in self._merged(kept)]
-        group = SpanGroup(doc, name=self.spans_key, spans=sentences)
-        group.attrs["scores"] = scores
-        group.attrs["levels"] = levels
-        # Equivalent to ``doc.spans[key] = …`` and ``doc._.themes = …`` without the proxies' overhead.
-        doc.spans.data[self.spans_key] = group
-        doc.user_data[self._themes_key] = list(themes)
-        doc.user_data[self._scores_key] = themes
-        # The phrases that counted, as (theme key, start token, end token): a Span each would cost more than the rest.
-        doc.user_data[self._mentions_key] = mentions
-        return doc
-
-    def _sentences(
-        self,
-        doc: Doc,
-        view: _TokenView,
-        found: list[tuple[int, int, int]],
-        weak: list[tuple[int, int, int, int]],
-        vetoes: dict[int, list[tuple[int, int]]],
-    ) -> tuple[list[Span], list[float], list[str], dict[str, tuple[float, str]], list[tuple[int, int, int]]]:
-        """Sentences that carry a theme (a strong piece of evidence, or a weak one in company), their scores and
-        levels, each theme's best (score, level) in codebook order, and the matches inside carrying sentences."""
-        starts = view.sentence_starts()
-        evidence = _evidence(found, weak, starts)
-        if weak:
-            self._add_context(doc, view, evidence, vetoes, starts)
-        carried: dict[tuple[int, int], tuple[float, str]] = {}
-        for key, matches in evidence.items():
-            if len(matches) == 1:
-                if matches[0][2] == _STRONG_EVIDENCE:
-                    carried[key] = _ONE_STRONG
-                continue  # one weak piece alone carries nothing
-            strong, weak_count, context_count = view.distinct(matches)
-            if strong or (weak_count and weak_count + context_count >= 2):
-                carried[key] = _score(strong, weak_count, context_count)
-        spans, scores, levels, kept = [], [], [], []
-        best: dict[int, tuple[float, str]] = {}
-        ends = [*starts[1:], len(doc)]
-        label_ids = self._label_ids
-        for key in sorted(carried):
-            number, index = key
-            score, level = carried[key]
-            start, end = view.trim(starts[number], ends[number])
-            spans.append(Span(doc, start, end, label_ids[index]))
-            scores.append(score)
-            levels.append(level)
-            if index not in best or (level == PROPOSED, score) > (best[index][1] == PROPOSED, best[index][0]):
-                best[index] = (score, level)
-            kept.extend((start, end, index) for start, end, _ in evidence[key])
-        kept.sort()
-        return spans, scores, levels, {self._keys[i]: best[i] for i in sorted(best)}, kept
-
-    def _add_context(
-        self,
-        doc: Doc,
-        view: _TokenView,
-        evidence: dict[tuple[int, int], list[tuple[int, int, int]]],
-        vetoes: dict[int, list[tuple[int, int]]],
-        starts: list[int],
-    ) -> None:
-        """A weak phrase needs company: add the context phrases of its theme found in its sentence (only there)."""
-        needed = {key for key, matches in evidence.items() if all(m[2] for m in matches)}
-        if not needed:
-            return
-        context_theme = self._context_theme
-        themes = {index for _, index in needed}
-        for match_id, start, end in self._context(doc):
-            index = context_theme[match_id]
-            if index not in themes:
-                continue
-            key = (bisect_right(starts, start) - 1, index)
-            if key not in needed or view.in_name(start, end):
-                continue
-            if index not in vetoes or not _overlaps_any((start, end), vetoes[index]):
-                evidence[key].append((start, end, _CONTEXT_EVIDENCE))
-
-    def _find(
-        self, doc: Doc, matches: list[tuple[int, int, int]]
-    ) -> tuple[
-        list[tuple[int, int, int]],
-        list[tuple[int, int, int, int]],
-        dict[int, list[tuple[int, int]]],
-        list[tuple[int, int]],
-    ]:
-        """Strong theme matches as (start, end, theme index) in document order, weak and context ones as (start,
-        end, theme index, kind of evidence), exclusion ranges per theme, and the people nouns found."""
-        found: list[tuple[int, int, int]] = []
-        weak: list[tuple[int, int, int, int]] = []
-        people: list[tuple[int, int]] = []
-        ranges: dict[int, dict[int, list[tuple[int, int]]]] = {_EXCLUDE: {}, _ANCHOR: {}}
-        theme_of, rules = self._theme_of, self._rules
-        for match_id, start, end in matches:
-            index = theme_of.get(match_id)
-            if index is not None:
-                found.append((start, end, index))
-                continue
-            kind, index = rules[match_id]
-            if kind == _WEAK:
-                weak.append((start, end, index, _WEAK_EVIDENCE))
-            elif kind == _PEOPLE:
-                people.append((start, end))
-            elif kind == _CHECKED:
-                variants = self._variants[index, tuple(doc[i].norm for i in range(start, end))]
-                if any(_passes(doc, start, checks) for checks in variants):
-                    found.append((start, end, index))
-            else:  # exclusion ranges per theme, pattern anchors per windowed pattern
-                ranges[kind].setdefault(index, []).append((start, end))
-        windows, vetoes = ranges[_ANCHOR], ranges[_EXCLUDE]
-        if windows or self._has_unanchored:
-            self._match_patterns(doc, windows, found)
-        return found, weak, vetoes, people
+    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
+        """Tag a stream of docs."""
+        return map(self._pass, stream)
 
     def _match_patterns(
         self, doc: Doc, windows: dict[int, list[tuple[int, int]]] | None, found: list[tuple[int, int, int]]
@@ -419,29 +306,6 @@ class ThemeTagger:
             theme_of = self._theme_of
             found.extend((start, end, theme_of[m]) for m, start, end in self._unanchored(doc))
         found.sort()
-
-    @staticmethod
-    def _merged(found: list[tuple[int, int, int]]) -> list[list[int]]:
-        """Matches in document order as mentions: overlapping or touching matches of one theme become one."""
-        merged: list[list[int]] = []  # [start, end, theme index]
-        last: dict[int, list[int]] = {}  # theme index -> its latest mention
-        for start, end, index in found:
-            mention = last.get(index)
-            if mention is not None and start <= mention[1]:
-                if end > mention[1]:
-                    mention[1] = end
-                continue
-            mention = last[index] = [start, end, index]
-            merged.append(mention)
-        merged.sort()
-        return merged
-
-    def pipe(self, stream: Iterable[Doc], *, batch_size: int = 128) -> Iterator[Doc]:
-        """Tag a stream of docs a batch at a time (keeps the matcher's tables hot in the CPU cache)."""
-        phrases = self._phrases
-        for docs in minibatch(stream, size=batch_size):
-            # All phrase matching first, while the matcher's tables are in the CPU cache, then the rest.
-            yield from map(self._tag, docs, [phrases(doc) for doc in docs])
 
     def _match_windows(
         self, doc: Doc, windows: dict[int, list[tuple[int, int]]], found: list[tuple[int, int, int]]
@@ -580,15 +444,6 @@ def _expand(pattern: list[dict[str, Any]]) -> list[tuple[tuple[str, str], ...]] 
     return sorted({seq for seq in sequences if seq})
 
 
-def _passes(doc: Doc, start: int, checks: tuple[tuple[int, bool, int], ...]) -> bool:
-    """Verify the exact LOWER/ORTH values of a phrase-matched expansion (NORM matching is a superset)."""
-    for offset, is_lower, value in checks:
-        token = doc[start + offset]
-        if (token.lower if is_lower else token.orth) != value:
-            return False
-    return True
-
-
 def _literal_values(token: dict[str, Any]) -> list[str] | None:
     """The literal strings a pattern token must equal (case-insensitively), if it has any."""
     for attr in _ANCHOR_ATTRS:
@@ -605,126 +460,8 @@ def _literal_values(token: dict[str, Any]) -> list[str] | None:
 _ONE_STRONG = (STRONG_WEIGHT, PROPOSED)
 
 
-def _evidence(
-    found: list[tuple[int, int, int]], weak: list[tuple[int, int, int, int]], starts: list[int]
-) -> dict[tuple[int, int], list[tuple[int, int, int]]]:
-    """Matches grouped by (sentence number, theme index), each as (start, end, kind of evidence)."""
-    evidence: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
-    if len(starts) == 1:
-        for start, end, index in found:
-            evidence.setdefault((0, index), []).append((start, end, _STRONG_EVIDENCE))
-        for start, end, index, kind in weak:
-            evidence.setdefault((0, index), []).append((start, end, kind))
-        return evidence
-    for start, end, index in found:
-        evidence.setdefault((bisect_right(starts, start) - 1, index), []).append((start, end, _STRONG_EVIDENCE))
-    for start, end, index, kind in weak:
-        evidence.setdefault((bisect_right(starts, start) - 1, index), []).append((start, end, kind))
-    return evidence
-
-
 @cache
 def _score(strong: int, weak: int, context: int) -> tuple[float, str]:
     """A carrying sentence's score, 1 - prod(1 - weight) over its pieces of evidence, and its level."""
     miss = (1 - STRONG_WEIGHT) ** strong * (1 - WEAK_WEIGHT) ** weak * (1 - CONTEXT_WEIGHT) ** context
     return round(1 - miss, 3), PROPOSED if strong else POSSIBLE
-
-
-class _TokenView:
-    """The token checks the evidence rules need, on one doc."""
-
-    def __init__(self, doc: Doc, joiners: tuple[frozenset[int], frozenset[int]]) -> None:
-        """Keep the doc; attributes are read per token, only where a check needs them."""
-        self.doc = doc
-        self.length = len(doc)
-        self.annotated = doc.has_annotation("SENT_START")
-        self.list_joiners, self.name_joiners = joiners
-        self._norms: list[int] | None = None
-
-    def sentence_starts(self) -> list[int]:
-        """Token indices where sentences start (the whole doc is one sentence without a sentencizer)."""
-        if not self.annotated:
-            return [0]
-        # One C call for the whole doc instead of a Span per sentence (``doc.sents``); the first token always starts.
-        starts = (self.doc.to_array(SENT_START) == 1).nonzero()[0].tolist()
-        return starts if starts and starts[0] == 0 else [0, *starts]
-
-    def trim(self, start: int, end: int) -> tuple[int, int]:
-        """A sentence's token range without the whitespace (a line break) at its ends."""
-        doc = self.doc
-        while end - start > 1 and doc[end - 1].is_space:
-            end -= 1
-        while end - start > 1 and doc[start].is_space:
-            start += 1
-        return start, end
-
-    def distinct(self, matches: list[tuple[int, int, int]]) -> tuple[int, int, int]:
-        """How many different strong, weak and context pieces of evidence one sentence's matches of one theme
-        are: overlapping matches count once (as the strongest of them), and a repeated phrase counts once."""
-        if len(matches) == 1:
-            return (1, 0, 0) if matches[0][2] == _STRONG_EVIDENCE else (0, 1, 0)
-        kept: list[list[int]] = []
-        for start, end, kind in sorted(matches, key=lambda m: (m[0], -m[1], m[2])):
-            if kept and start < kept[-1][1]:
-                kept[-1][1] = max(kept[-1][1], end)
-                kept[-1][2] = min(kept[-1][2], kind)
-                continue
-            kept.append([start, end, kind])
-        if self._norms is None:
-            self._norms = self.doc.to_array(NORM).tolist()  # one C call instead of a Token per look
-        norms = self._norms
-        pieces: tuple[set[tuple[int, ...]], ...] = (set(), set(), set())
-        for start, end, kind in kept:
-            pieces[kind].add(tuple(norms[start:end]))
-        return len(pieces[0]), len(pieces[1]), len(pieces[2])
-
-    def people_lists(self, people: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Token ranges of lists of three or more people nouns joined by commas and conjunctions."""
-        people = sorted(set(people))
-        lists: list[tuple[int, int]] = []
-        run = [people[0]]
-        for start, end in people[1:]:
-            gap = range(run[-1][1], start)
-            if start >= run[-1][1] and all(self.doc[i].norm in self.list_joiners for i in gap):
-                run.append((start, end))
-                continue
-            if len(run) >= 3:
-                lists.append((run[0][0], run[-1][1]))
-            run = [(start, end)]
-        if len(run) >= 3:
-            lists.append((run[0][0], run[-1][1]))
-        return lists
-
-    def capitalised(self, i: int) -> bool:
-        """A word written with a capital, as in a name ("Inclusion", "ICB"); long upper-case words are shouting."""
-        token = self.doc[i]
-        return token.is_title or (token.is_upper and 1 < len(token) <= 5)
-
-    def in_name(self, start: int, end: int) -> bool:
-        """True if a match is part of a longer capitalised name ("Cultural Inclusion Network", "Our ICB")."""
-        doc = self.doc
-        if doc[start].is_lower:
-            return False  # most matches: a lower-case word
-        joiners = self.name_joiners
-        if not all(self.capitalised(i) or doc[i].norm in joiners for i in range(start, end)):
-            return False
-        before = start - 1
-        while before > 0 and doc[before].norm in joiners and self.capitalised(before - 1):
-            before -= 1
-        after = end
-        while after < self.length - 1 and doc[after].norm in joiners and self.capitalised(after + 1):
-            after += 1
-        # The first word of a sentence is capitalised by grammar, not as part of a name.
-        first_word = before == 0 or (self.annotated and doc[before].is_sent_start)
-        named_before = before >= 0 and self.capitalised(before) and not first_word
-        return named_before or (after < self.length and self.capitalised(after))
-
-
-def _inside_any(span: tuple[int, ...], ranges: list[tuple[int, int]]) -> bool:
-    """True if a token range lies within one of the ranges."""
-    return any(start <= span[0] and span[1] <= end for start, end in ranges)
-
-
-def _overlaps_any(span: tuple[int, int], others: list[tuple[int, int]]) -> bool:
-    """True if a token range overlaps any of the others."""
-    return any(span[0] < end and start < span[1] for start, end in others)

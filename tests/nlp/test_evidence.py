@@ -66,3 +66,24 @@ def test_a_theme_keeps_its_strongest_sentence_and_every_carrying_sentence_is_evi
         ("We built an ethnicity dashboard.", "proposed"),
     ]
     assert tagged.levels["data_monitoring"] == "proposed" and tagged.scores["data_monitoring"] >= 0.8
+
+
+def test_the_compiled_pass_reads_sentences_and_repeats_as_the_rules_say(pipeline: Language) -> None:
+    """The rules run compiled (nlp/_evidence.pyx) on spaCy's token structs: a doc without sentence boundaries is one
+    sentence, a repeated phrase counts once, a people noun listed twice still makes one list."""
+    tagger = pipeline.get_pipe("theme_tagger")
+    # No sentencizer: the weak word and its company are in the same (only) sentence, even across a full stop.
+    unsplit = tagger(pipeline.make_doc("We looked at the data. We recorded waiting times."))
+    split = pipeline("We looked at the data. We recorded waiting times.")
+    assert "data_monitoring" in unsplit._.themes
+    assert "data_monitoring" not in split._.themes
+    # "data" twice is one weak piece: alone, it carries nothing.
+    assert "data_monitoring" not in pipeline("We looked at the data and the data again.")._.themes
+    # A repeated member still leaves a list of people, which cancels the carers theme inside it.
+    listed = pipeline("Racism harms carers, carers, service users and families.")
+    assert "carers_families" not in listed._.themes
+    # Scores and levels line up with the carrying sentences, one each.
+    doc = pipeline("We set up a carers' assessment clinic. We collected data on waiting times.")
+    group = doc.spans["themes"]
+    assert len(group) == len(group.attrs["scores"]) == len(group.attrs["levels"]) >= 2
+    assert doc._.theme_scores["carers_families"] == (0.8, "proposed")
