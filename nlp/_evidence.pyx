@@ -5,12 +5,13 @@
 ``component.ThemeTagger`` compiles a codebook into matchers and tables (in Python, once); this pass applies them to
 each doc in C, reading spaCy's token structs directly. The rules, in order:
 
-1. the phrase matcher finds strong phrases, weak words, exclusions, people nouns and checked expansions;
+1. one phrase-matcher pass finds strong phrases, weak words, context phrases, exclusions, people nouns and
+   checked expansions;
 2. a match is cancelled by an exclusion of its theme that overlaps it, by lying inside a list of three or more
    people nouns ("patients, service users and their carers"), and a weak one by being part of a capitalised
    name ("Cultural Inclusion Network");
 3. matches are grouped by sentence and theme; a sentence carries a theme with a strong piece of evidence, or a weak
-   one in company (another weak piece, or a context phrase of the theme in that sentence, looked for only there);
+   one in company (another weak piece, or a context phrase of the theme in that sentence, counted only there);
 4. a carrying sentence scores 1 - prod(1 - weight) over its distinct pieces (``component._score``), and is
    *proposed* with a strong piece, *possible* otherwise.
 """
@@ -39,6 +40,7 @@ cdef enum:
     RULE_CHECKED = 3
     RULE_WEAK = 4
     RULE_PEOPLE = 5
+    RULE_CONTEXT = 6
 
 # Kinds of evidence, strongest first (component.py's _STRONG_EVIDENCE … _CONTEXT_EVIDENCE).
 cdef enum:
@@ -46,7 +48,7 @@ cdef enum:
     WEAK = 1
     CONTEXT = 2
 
-RULE_KINDS = (RULE_THEME, RULE_EXCLUDE, RULE_ANCHOR, RULE_CHECKED, RULE_WEAK, RULE_PEOPLE)
+RULE_KINDS = (RULE_THEME, RULE_EXCLUDE, RULE_ANCHOR, RULE_CHECKED, RULE_WEAK, RULE_PEOPLE, RULE_CONTEXT)
 
 
 cdef struct Piece:
@@ -110,10 +112,8 @@ cdef class EvidencePass:
     """Tags one doc: matches, cancels, groups by sentence, decides and scores; writes the tagger's outputs."""
 
     cdef PhraseMatcher phrases
-    cdef PhraseMatcher context
     cdef unordered_map[attr_t, int] theme_of
     cdef unordered_map[attr_t, pair[int, int]] rules
-    cdef unordered_map[attr_t, int] context_theme
     cdef std_map[vector[attr_t], vector[vector[Check]]] variants
     cdef unordered_set[attr_t] list_joiners
     cdef unordered_set[attr_t] name_joiners
@@ -132,10 +132,8 @@ cdef class EvidencePass:
     def __init__(
         self,
         PhraseMatcher phrases,
-        PhraseMatcher context,
         dict theme_of,
         dict rules,
-        dict context_theme,
         dict variants,
         joiners,
         label_ids,
@@ -156,13 +154,10 @@ cdef class EvidencePass:
         cdef vector[Check] checks
         cdef Check check
         self.phrases = phrases
-        self.context = context
         for match_id, index in theme_of.items():
             self.theme_of[match_id] = index
         for match_id, (kind, index) in rules.items():
             self.rules[match_id] = pair[int, int](kind, index)
-        for match_id, index in context_theme.items():
-            self.context_theme[match_id] = index
         for (index, norms), listed in variants.items():
             key.clear()
             key.push_back(index)
@@ -195,7 +190,7 @@ cdef class EvidencePass:
     def __call__(self, Doc doc):
         """Tag ``doc`` in place and return it."""
         cdef vector[SpanC] matches
-        cdef vector[Piece] found, weak, vetoes, people, lists
+        cdef vector[Piece] found, weak, vetoes, people, lists, contexts
         cdef vector[SpanC] spans
         cdef SpanGroup group
         cdef dict windows = None
@@ -219,6 +214,9 @@ cdef class EvidencePass:
             if rule.first == RULE_WEAK:
                 piece.kind = WEAK
                 weak.push_back(piece)
+            elif rule.first == RULE_CONTEXT:
+                piece.kind = CONTEXT
+                contexts.push_back(piece)
             elif rule.first == RULE_PEOPLE:
                 people.push_back(piece)
             elif rule.first == RULE_CHECKED:
@@ -245,7 +243,7 @@ cdef class EvidencePass:
             if weak.size():
                 self._drop_in_names(doc, &weak)
             if found.size() or weak.size():
-                self._sentences(doc, &found, &weak, &vetoes, &spans, scores, levels, themes, mentions)
+                self._sentences(doc, &found, &weak, &vetoes, &contexts, &spans, scores, levels, themes, mentions)
         group = SpanGroup(doc, name=self.spans_key)
         for span in spans:
             group.push_back(span)
@@ -362,6 +360,7 @@ cdef class EvidencePass:
         vector[Piece]* found,
         vector[Piece]* weak,
         vector[Piece]* vetoes,
+        vector[Piece]* contexts,
         vector[SpanC]* spans,
         list scores,
         list levels,
@@ -389,7 +388,7 @@ cdef class EvidencePass:
             evidence.push_back(piece)
         std_sort(evidence.begin(), evidence.end(), piece_order)
         if weak.size():
-            self._add_context(doc, annotated, &starts, &evidence, vetoes)
+            self._add_context(doc, annotated, &starts, &evidence, vetoes, contexts)
         first = 0
         while first < evidence.size():
             after = first + 1
@@ -449,11 +448,16 @@ cdef class EvidencePass:
             mentions.append((keys[piece.index], piece.start, piece.end))
 
     cdef void _add_context(
-        self, Doc doc, bint annotated, vector[int]* starts, vector[Piece]* evidence, vector[Piece]* vetoes
+        self,
+        Doc doc,
+        bint annotated,
+        vector[int]* starts,
+        vector[Piece]* evidence,
+        vector[Piece]* vetoes,
+        vector[Piece]* contexts,
     ):
         """A weak phrase needs company: add the context phrases of its theme found in its sentence (only there)."""
         cdef vector[Piece] needed
-        cdef vector[SpanC] matches
         cdef unordered_set[int] themes
         cdef size_t first, after
         cdef bint all_weak, wanted
@@ -476,21 +480,18 @@ cdef class EvidencePass:
             first = after
         if needed.empty():
             return
-        self.context.find_matches(doc, 0, doc.length, &matches)
         added = False
-        for match in matches:
-            index = self.context_theme[match.label]
-            if themes.count(index) == 0:
+        for piece in contexts[0]:
+            if themes.count(piece.index) == 0:
                 continue
-            piece.sentence, piece.index = _sentence_of(starts, match.start), index
+            piece.sentence = _sentence_of(starts, piece.start)
             wanted = False
             for one in needed:
-                if one.sentence == piece.sentence and one.index == index:
+                if one.sentence == piece.sentence and one.index == piece.index:
                     wanted = True
                     break
-            if not wanted or self._in_name(doc, match.start, match.end, annotated):
+            if not wanted or self._in_name(doc, piece.start, piece.end, annotated):
                 continue
-            piece.start, piece.end, piece.kind = match.start, match.end, CONTEXT
             if _vetoed(piece, vetoes):
                 continue
             evidence.push_back(piece)

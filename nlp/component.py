@@ -25,7 +25,7 @@ PROPOSED, POSSIBLE = "proposed", "possible"  # the levels of a code: strong evid
 # and carries a theme with a strong piece, or a weak piece and another weak or context piece.
 STRONG_WEIGHT, WEAK_WEIGHT, CONTEXT_WEIGHT = 0.8, 0.35, 0.25
 # The kinds of rule behind a match id, as the compiled pass reads them.
-_THEME, _EXCLUDE, _ANCHOR, _CHECKED, _WEAK, _PEOPLE = RULE_KINDS
+_THEME, _EXCLUDE, _ANCHOR, _CHECKED, _WEAK, _PEOPLE, _CONTEXT = RULE_KINDS
 # Tokens that join the members of a list of people ("patients, service users and their carers").
 _LIST_JOINERS = frozenset({",", "and", "or", "&", "/", "their", "our", "its", "the", "other", "all", "as", "well"})
 # Lower-case words allowed inside an organisation's name ("Birmingham and Solihull ICB").
@@ -167,19 +167,18 @@ class ThemeTagger:
         for index, theme in enumerate(codebook.themes):
             if theme.phrases:
                 self._phrases.add(theme.key, [self.nlp.make_doc(p.lower()) for p in theme.phrases])
-            for kind, name, listed in ((_EXCLUDE, "exclude", theme.exclude), (_WEAK, "weak", theme.weak)):
+            # Context phrases count only in the sentences where they could decide a theme (a weak phrase without
+            # strong evidence); found in the same pass, they cost less than a second pass where they are needed.
+            rules = (
+                (_EXCLUDE, "exclude", theme.exclude),
+                (_WEAK, "weak", theme.weak),
+                (_CONTEXT, "context", theme.context),
+            )
+            for kind, name, listed in rules:
                 if listed:
                     label = f"{name}::{theme.key}"
                     self._rules[vocab.strings.add(label)] = (kind, index)
                     self._phrases.add(label, [self.nlp.make_doc(p.lower()) for p in listed])
-        # Context phrases are looked for only in the sentences where they could decide a theme (a weak phrase
-        # without strong evidence): they are frequent words, and most sentences never need them.
-        self._context = PhraseMatcher(vocab, attr="NORM")
-        self._context_theme: dict[int, int] = {}
-        for index, theme in enumerate(codebook.themes):
-            if theme.context:
-                self._context_theme[vocab.strings.add(f"context::{theme.key}")] = index
-                self._context.add(f"context::{theme.key}", [self.nlp.make_doc(p.lower()) for p in theme.context])
         if codebook.people:
             self._rules[vocab.strings.add("people::")] = (_PEOPLE, 0)
             self._phrases.add("people::", [self.nlp.make_doc(p.lower()) for p in codebook.people])
@@ -190,10 +189,8 @@ class ThemeTagger:
         self._has_unanchored = len(self._unanchored) > 0
         self._pass = EvidencePass(
             self._phrases,
-            self._context,
             self._theme_of,
             self._rules,
-            self._context_theme,
             self._variants,
             self._joiner_ids,
             self._label_ids,
