@@ -88,15 +88,16 @@ def _page_ms(app: Flask, round_id: int, repeats: int) -> float:
 
     client = app.test_client()
     with app.app_context():  # the helper reads the account's TOTP secret from the database
+        # A fresh account sets two-factor up and is shown its recovery codes (200); an enrolled one is redirected.
         reply = sign_in(_FormClient(app, client), "reviewer1.1@pledge.example", PASSWORD)
-    assert reply.status_code == 302, reply.status_code
+    assert reply.status_code in (200, 302), reply.status_code
     url = f"/review/rounds/{round_id}/answers?{FILTERED}"
     times = []
     for i in range(repeats + 3):
         started = time.perf_counter()
         page = client.get(url)
         elapsed = time.perf_counter() - started
-        assert page.status_code == 200, page.status_code
+        assert page.status_code == 200, f"{url} answered {page.status_code} to the signed-in reviewer"
         if i >= 3:
             times.append(elapsed * 1000)
     return statistics.median(times)
