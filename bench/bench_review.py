@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from werkzeug.test import TestResponse  # noqa: E402
 
+from bench.peak import peak_rss_mib  # noqa: E402
 from survey import create_app  # noqa: E402
 from survey.extensions import db  # noqa: E402
 from survey.models import Base, Round, utcnow  # noqa: E402
@@ -114,7 +114,7 @@ def export_once(database_url: str, round_id: int) -> None:
         started = time.perf_counter()
         size = sum(len(chunk) for chunk in qda.stream_qdpx(rnd, question_labels(rnd), utcnow()))
         seconds = time.perf_counter() - started
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mib()
     print(f"qdpx_export_seconds: {seconds:.1f}")
     print(f"qdpx_export_peak_rss_mib: {rss:.0f}")
     print(f"qdpx_bytes: {size}")

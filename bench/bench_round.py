@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from bench.bench_web import fresh_schema
+from bench.peak import peak_rss_mib
 from bench.round_data import seed_round
 from survey import create_app
 from survey.extensions import db
@@ -100,7 +100,7 @@ def export_child(database_url: str, round_id: int) -> int:
     print(f"export_xlsx_seconds: {seconds:.2f}")
     # This machine is shared: the CPU time says what the export costs when it has a core to itself.
     print(f"export_xlsx_cpu_seconds: {cpu:.2f}")
-    print(f"export_peak_rss_mib: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
+    print(f"export_peak_rss_mib: {peak_rss_mib():.0f}")
     print(f"export_xlsx_mib: {size / 2**20:.1f}")
     return 0
 

@@ -218,9 +218,10 @@ def _codes(rng: random.Random, round_id: int, themes: Sequence[tuple[str, int]],
 
 
 _BUILD = """
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {root!r})
 from bench.bench_synthesis import make_app
+from bench.peak import peak_rss_mib
 from survey.extensions import db
 from survey.models import SynthesisKind
 from survey.services import syntheses
@@ -230,7 +231,7 @@ with app.app_context():
     built = syntheses.build({round_id}, SynthesisKind.FINAL)
     db.session.commit()
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(json.dumps({{"seconds": seconds, "cpu": cpu, "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    print(json.dumps({{"seconds": seconds, "cpu": cpu, "rss_kib": peak_rss_mib() * 1024,
                       "bytes": built.size, "version": built.version}}))
 """
 
