@@ -4,14 +4,13 @@ A page costs the same few statements whatever the round's size: one for the page
 over the (round, id) index, so page 300 is as cheap as page 1), one for their codes, one for the review data's
 version; then, unless this process counted the same filters under that version, one for every facet's counts (a
 UNION ALL) and one for the total. On PostgreSQL two more around the rows and the counts ask for plans made for
-their own values (`_custom_plans`). Full-text search is PostgreSQL's (`websearch_to_tsquery` over the GIN index of
+their own values (`custom_plans`). Full-text search is PostgreSQL's (`websearch_to_tsquery` over the GIN index of
 `survey/models/search.py`); SQLite falls back to a case-insensitive LIKE.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -27,12 +26,11 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    text,
     union_all,
 )
 from sqlalchemy.orm import aliased
 
-from survey.extensions import db
+from survey.extensions import custom_plans, db
 from survey.models import Answer, AnswerReview, Code, CodeDecision, Organisation, Response
 from survey.models.search import FTS_CONFIG, answer_document
 from survey.models.states import CodeSource, CodeStatus, ResponseStatus
@@ -194,23 +192,6 @@ def _search(q: str) -> ColumnElement[bool]:
     return func.lower(Answer.text).like(f"%{escaped}%", escape="\\")
 
 
-@contextmanager
-def _custom_plans() -> Iterator[None]:
-    """On PostgreSQL, plan the block's statements for their own values. psycopg prepares a statement that has run
-    five times, and PostgreSQL then settles on a generic plan, which cannot know that one round holds a few hundred
-    answers and another a hundred thousand: the list's generic plan at 3,000 organisations was seven times slower
-    than the plan made for its values (45 ms against 6). Planning afresh costs about a millisecond. A page's reads
-    run in autocommit (`read_in_autocommit`), so the setting is the connection's until the block resets it."""
-    if db.session.get_bind().dialect.name != "postgresql":
-        yield
-        return
-    db.session.execute(text("SET plan_cache_mode = force_custom_plan"))
-    try:
-        yield
-    finally:
-        db.session.execute(text("RESET plan_cache_mode"))
-
-
 def _base(round_id: int, f: Filters, name: str, *, materialized: bool = True) -> CTE:
     """The round's submitted free-text answers under the filters on their own columns (and the search), as a
     CTE; for the counts on PostgreSQL MATERIALIZED, so the code and review tests run on these rows only, whatever
@@ -350,7 +331,7 @@ def page(round_id: int, f: Filters, *, after: int | None = None, before: int | N
     # The review status of the page's rows only (in the same SELECT, the planner hashed every decision).
     rows_of = stmt.limit(PAGE_SIZE + 1).subquery("page_rows")
     stmt = select(*rows_of.c, review_status(rows_of.c.id)).order_by(rows_of.c.id.desc() if backwards else rows_of.c.id)
-    with _custom_plans():
+    with custom_plans():
         found = db.session.execute(stmt).all()
     more = len(found) > PAGE_SIZE
     found = found[:PAGE_SIZE]
@@ -376,7 +357,7 @@ def _counts(round_id: int, f: Filters) -> tuple[int, int, dict[str, dict[str, in
     """The list's total, its organisations and every facet's counts (two statements over the round's rows)."""
     base, where = _answers(round_id, f)
     facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    with _custom_plans():
+    with custom_plans():
         total, organisations = db.session.execute(
             select(func.count(), func.count(distinct(base.c.organisation_id))).select_from(base).where(*where)
         ).one()

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Subquery
 
-from survey.extensions import db
+from survey.extensions import custom_plans, db
 from survey.models import Contact, Invitation, MailKind, Organisation, OutboxMessage, Response, Round, SectionState
 from survey.models.states import ResponseStatus
 from survey.services.outbox import PROBLEMS
@@ -81,19 +82,39 @@ class Summary:
 
 
 def summary(round_id: int) -> Summary:
-    """How many organisations are in each state, and how many have an e-mail that was not delivered (one query)."""
+    """How many organisations are in each state, and how many have an e-mail that was not delivered (one query).
+    The invitations are read for this round's reports not started only (an aggregate joined once), not tested per
+    report against every invitation of every round."""
     mail = _mail_problems(round_id)
-    state = _state().label("state")
+    started = aliased(Response)
+    invited = (
+        select(Invitation.response_id, func.max(Invitation.last_used_at).label("opened"))
+        .join(started, started.id == Invitation.response_id)
+        .where(started.round_id == round_id, started.status == ResponseStatus.NOT_STARTED)
+        .group_by(Invitation.response_id)
+        .subquery("invited")
+    )
+    state = case(
+        (Response.status == ResponseStatus.SUBMITTED, "submitted"),
+        (Response.status == ResponseStatus.REOPENED, "reopened"),
+        (Response.status == ResponseStatus.IN_PROGRESS, "in_progress"),
+        (invited.c.opened.is_not(None), "opened"),
+        (invited.c.response_id.is_not(None), "invited"),
+        else_="not_invited",
+    ).label("state")
     query = (
         select(state, func.count(), func.count(mail.c.failed))
         .select_from(Response)
         .outerjoin(mail, mail.c.response_id == Response.id)
+        .outerjoin(invited, invited.c.response_id == Response.id)
         .where(Response.round_id == round_id)
         .group_by(state)
     )
     by_state = dict.fromkeys(STATES, 0)
     failed = 0
-    for name, n, with_problems in db.session.execute(query):
+    with custom_plans():
+        found = db.session.execute(query).all()
+    for name, n, with_problems in found:
         by_state[name] = n
         failed += with_problems
     return Summary(sum(by_state.values()), by_state, failed)
@@ -176,30 +197,37 @@ class Table:
     total: int
 
 
-def organisations(round_id: int, *, state: str | None, search: str, sort: str, descending: bool, page: int) -> Table:
+def organisations(
+    round_id: int,
+    *,
+    state: str | None,
+    search: str,
+    sort: str,
+    descending: bool,
+    page: int,
+    summary: Summary | None = None,
+) -> Table:
     """One page of the round's organisations, filtered by state, searched by organisation name or contact
-    e-mail, sorted by name, state or last activity. One query: the page is chosen first (its total rides along as
-    a window count), and who was last active and the first contact are looked up for its rows only."""
+    e-mail, sorted by name, state or last activity. One query: the page is chosen first, over the columns its
+    filter and order need (a round's every state is worked out only to filter or sort by it); its rows' state,
+    last activity, e-mail problems, who was last active and first contact are looked up for them alone. The total
+    is the dashboard's count of that state (`summary`) when there is no search, else a window count."""
     mail = _mail_problems(round_id)
     state_col = _state()
     activity = func.coalesce(Response.last_activity_at, Response.submitted_at, _opened())
+    counted = search or summary is None
     chosen = (
         select(
             Response.id.label("response_id"),
             Organisation.id.label("organisation_id"),
             Organisation.name.label("name"),
-            state_col.label("state"),
-            activity.label("activity"),
-            mail.c.failed.label("failed"),
-            Response.submitted_by_id.label("submitted_by_id"),
-            func.count().over().label("total"),
+            *([func.count().over().label("total")] if counted else []),
         )
         .join(Organisation, Response.organisation_id == Organisation.id)
-        .outerjoin(mail, mail.c.response_id == Response.id)
         .where(Response.round_id == round_id)
     )
     if state == "mail_failed":
-        chosen = chosen.where(mail.c.failed.is_not(None))
+        chosen = chosen.where(select(mail.c.response_id).where(mail.c.response_id == Response.id).exists())
     elif state in STATES:
         chosen = chosen.where(state_col == state)
     if search:
@@ -226,24 +254,43 @@ def organisations(round_id: int, *, state: str | None, search: str, sort: str, d
         .limit(1)
         .scalar_subquery()
     )
-    submitter = select(Contact.name).where(Contact.id == page_rows.c.submitted_by_id).scalar_subquery()
-    final_order = {"name": func.lower(page_rows.c.name), "state": page_rows.c.state, "activity": page_rows.c.activity}
-    query = select(
-        page_rows.c.response_id,
-        page_rows.c.name,
-        page_rows.c.state,
-        page_rows.c.activity,
-        func.coalesce(submitter, last_saver),
-        first_contact,
-        page_rows.c.failed,
-        page_rows.c.total,
-    ).order_by(
-        (final_order[sort].desc() if descending else final_order[sort].asc()).nulls_last(),
-        func.lower(page_rows.c.name),
-        page_rows.c.response_id,
+    submitter = select(Contact.name).where(Contact.id == Response.submitted_by_id).scalar_subquery()
+    failed = (
+        select(func.count())
+        .where(
+            OutboxMessage.round_id == round_id,
+            OutboxMessage.response_id == Response.id,
+            OutboxMessage.status.in_(PROBLEMS),
+        )
+        .scalar_subquery()
     )
-    rows = db.session.execute(query).all()
-    total = rows[0][-1] if rows else 0
+    final_order = {"name": func.lower(page_rows.c.name), "state": state_col, "activity": activity}
+    query = (
+        select(
+            page_rows.c.response_id,
+            page_rows.c.name,
+            state_col,
+            activity,
+            func.coalesce(submitter, last_saver),
+            first_contact,
+            failed,
+            page_rows.c.total if counted else literal(0),
+        )
+        .select_from(page_rows)
+        .join(Response, Response.id == page_rows.c.response_id)
+        .order_by(
+            (final_order[sort].desc() if descending else final_order[sort].asc()).nulls_last(),
+            func.lower(page_rows.c.name),
+            page_rows.c.response_id,
+        )
+    )
+    with custom_plans():
+        rows = db.session.execute(query).all()
+    if counted:
+        total = rows[0][-1] if rows else 0
+    else:
+        assert summary is not None
+        total = summary.mail_failed if state == "mail_failed" else summary.by_state.get(state or "", summary.total)
     return Table([Row(*row[:6], bool(row[6])) for row in rows], total)
 
 

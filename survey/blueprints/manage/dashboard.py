@@ -61,7 +61,7 @@ def dashboard(round_id: int) -> str:
         days=days,
         chart=tracking.chart(rnd, days, summary.total),
         waves=tracking.reminder_waves(rnd.id, days),
-        table=tracking.organisations(rnd.id, **args),  # type: ignore[arg-type]
+        table=tracking.organisations(rnd.id, summary=summary, **args),  # type: ignore[arg-type]
         args=args,
         days_left=tracking.days_to_deadline(rnd),
         states=tracking.STATES,
