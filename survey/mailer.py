@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from enum import StrEnum
 
 TIMEOUT = 20
@@ -59,7 +60,7 @@ class Connection:
         except (smtplib.SMTPException, OSError) as exc:
             return Delivery(Outcome.RETRY, f"{type(exc).__name__}: {exc}")
         try:
-            code, reply = self.smtp.data(message.as_bytes())
+            code, reply = self.smtp.data(message.as_bytes(policy=SMTP_POLICY))
         except smtplib.SMTPDataError as exc:
             return _refusal(exc.smtp_code, exc.smtp_error)
         except (smtplib.SMTPException, OSError) as exc:

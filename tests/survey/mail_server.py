@@ -29,6 +29,7 @@ class Inbox:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  # each message's bytes as they came over the wire
         self.refuse: set[str] = set()
         self.refuse_all = False
         self.refused: list[str] = []
@@ -52,6 +53,7 @@ class Inbox:
         if self.mode == "busy":
             return "451 4.3.0 Try again later"
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.raw.append(envelope.original_content)
         self.messages.append(message)  # type: ignore[arg-type]
         if self.mode == "drop_after_data":
             server.transport.close()
