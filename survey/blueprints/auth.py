@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -77,7 +77,8 @@ def _start_again() -> WerkzeugResponse:
 def _complete(user: User, method: str) -> str:
     """Start the server-side session of a fully signed-in account; returns where to go."""
     target = safe_next((session.get("signin") or {}).get("next"))
-    session.clear()  # a fresh session: nothing carried over from before sign-in
+    session.clear()  # a fresh session: nothing carried over from before sign-in, the CSRF token included
+    g.pop("csrf_token", None)  # Flask-WTF keeps the request's token here too: the rest of this request makes a new one
     login_user(Staff(user, staff.start_session(user)))
     audit.record(
         "user.signed_in", actor_type="user", actor_id=user.id, target_type="user", target_id=user.id, method=method
@@ -235,6 +236,7 @@ def _signed_out(action: str, message: str) -> None:
     db.session.commit()
     logout_user()
     session.clear()
+    g.pop("csrf_token", None)
     flash(message)
 
 

@@ -153,3 +153,17 @@ def test_create_lead_command(app, db, stdin, expect, code):
         assert again.exit_code == 1 and "already an account" in again.output
         db.session.rollback()
         assert db.session.scalar(select(User.role).where(User.email == "new@pledge.example")) == "lead"
+
+
+def test_signing_in_issues_a_fresh_csrf_token(client, lead):
+    """A token handed out before sign-in (a page an attacker could have loaded) opens no form after it."""
+    client.get("/auth/login")
+    before = client.last_token
+    assert sign_in(client, *lead).status_code == 302
+    replayed = client.post("/auth/logout", {"csrf_token": before}, csrf=False)
+    assert replayed.status_code == 400 and "csrf" in replayed.text.lower()
+    page = client.get("/manage/")
+    assert page.status_code == 200, "the replayed token signed the lead out"
+    assert client.last_token != before
+    assert client.post("/auth/logout", {}).status_code == 302
+    assert client.get("/manage/").status_code == 302
