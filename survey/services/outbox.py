@@ -43,7 +43,7 @@ from survey.models import (
     utcnow,
 )
 from survey.models.states import ResponseStatus
-from survey.services import access, audit
+from survey.services import access, audit, receipt_links
 
 logger = logging.getLogger(__name__)
 
@@ -335,7 +335,7 @@ def write_receipts(response: Response) -> list[OutboxMessage]:
         (c for c in response.organisation.contacts if c.archived_at is None),
         key=lambda c: (c.id != response.submitted_by_id, c.id),
     )
-    context = _context(response.round, response, response.organisation)
+    context = {**_context(response.round, response, response.organisation), "max_age_days": receipt_links.MAX_AGE_DAYS}
     written = [
         _write(MailKind.RECEIPT, sequence, c, round_id=response.round_id, response_id=response.id, context=context)
         for c in contacts

@@ -18,6 +18,7 @@ from survey import mailer
 from survey.extensions import db
 from survey.models import Job, MailStatus, OutboxMessage, utcnow
 from survey.services import jobs as lifecycle
+from survey.services import receipt_links
 from survey.services.jobs import JobKind
 from survey.services.outbox import LINK_MARKER, link_token, sender
 
@@ -37,6 +38,8 @@ class Claimed:
     link_salt: str | None
     message_id: str | None
     key: str
+    response_id: int | None
+    sequence: int
 
 
 def _claim(message_id: int, settle: tuple[int, mailer.Delivery] | None = None) -> Claimed | None:
@@ -58,6 +61,8 @@ def _claim(message_id: int, settle: tuple[int, mailer.Delivery] | None = None) -
                 table.c.link_salt,
                 table.c.message_id,
                 table.c.key,
+                table.c.response_id,
+                table.c.sequence,
             )
         ).first()
     if row is None:
@@ -101,6 +106,8 @@ def email_of(message: Claimed) -> EmailMessage:
     body = message.body
     if message.link_salt:
         body = body.replace(LINK_MARKER, f"{config.get('BASE_URL', '')}/r/{link_token(message.link_salt)}")
+    if receipt_links.MARKER in body and message.response_id is not None:  # a receipt: its sequence is the submission
+        body = body.replace(receipt_links.MARKER, receipt_links.url(message.response_id, message.sequence))
     email.set_content(body)
     return email
 
