@@ -54,9 +54,16 @@ def after_submission(response_id: int) -> None:
     send_round(response.round_id)
 
 
-def due_reminders(round_id: int) -> int:
+def due_reminders(round_id: int, deadline: str | None = None) -> int:
     """Remind the round's contacts who have not submitted (the RQ job the scheduler runs on a reminder day);
-    the cap and minimum gap make a second run write nothing. Commits."""
+    the cap and minimum gap make a second run write nothing. A job scheduled for another deadline than the
+    round's (`deadline`, ISO date: the round's deadline moved and this job outlived the rescheduling) writes
+    nothing. Commits."""
+    if deadline is not None:
+        rnd = db.session.get(Round, round_id)
+        if rnd is None or rnd.deadline.isoformat() != deadline:
+            logger.info("round %s's reminder for a deadline of %s is stale: nothing sent", round_id, deadline)
+            return 0
     try:
         written = outbox.remind_unsubmitted(round_id, actor_type="system", actor_id=None)
     except outbox.MailError as exc:
@@ -82,13 +89,14 @@ def _job_id(round_id: int, days: int | str) -> str:
     return f"pledge-reminders-{round_id}-{days}"
 
 
-def schedule_at(round_id: int, days: int, at: datetime) -> str:
-    """Put one automatic reminder on RQ's scheduler (the worker runs it); its id names round and day, so
-    scheduling it again replaces it."""
+def schedule_at(round_id: int, days: int, at: datetime, deadline: str | None = None) -> str:
+    """Put one automatic reminder on RQ's scheduler (the worker runs it), for the round's deadline of the time;
+    its id names round and day, so scheduling it again replaces it."""
     job = queue.queue("default").enqueue_at(
         at,
         due_reminders,
         round_id,
+        deadline,
         job_id=_job_id(round_id, days),
         result_ttl=queue.RESULT_TTL,
         failure_ttl=queue.FAILURE_TTL,
@@ -98,20 +106,20 @@ def schedule_at(round_id: int, days: int, at: datetime) -> str:
 
 
 def schedule_reminders(round_id: int) -> dict[int, datetime] | None:
-    """Schedule the round's automatic reminders from its policy, replacing those scheduled before; None without
-    Redis (nothing can be scheduled)."""
+    """Schedule the round's automatic reminders from its policy and deadline, replacing those scheduled before (a
+    closed round has none); None without Redis (nothing can be scheduled)."""
     conn = queue.redis_connection()
     if conn is None:
         return None
     rnd = db.get_or_404(Round, round_id)
-    times = reminder_times(rnd, list(outbox.policy(round_id).days_before))
+    times = {} if rnd.closed_at else reminder_times(rnd, list(outbox.policy(round_id).days_before))
     try:
         registry = ScheduledJobRegistry("default", connection=conn)
         for job_id in registry.get_job_ids():
             if job_id.startswith(_job_id(round_id, "")):
                 registry.remove(job_id, delete_job=True)
         for days, at in times.items():
-            schedule_at(round_id, days, at)
+            schedule_at(round_id, days, at, rnd.deadline.isoformat())
     except RedisError:
         logger.warning("Redis is unreachable: round %s's reminders are not scheduled", round_id, exc_info=True)
         return None

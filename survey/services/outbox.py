@@ -259,6 +259,33 @@ def revoke(round_id: int, contact_id: int, *, actor_id: int | None) -> int:
     return len(invitations)
 
 
+CLOSED_REASON = "The round closed before this message was sent."
+
+
+def hold_for_close(round_id: int) -> int:
+    """A round is closing: cancel its unsent invitations, reminders and new links, saying why (receipts of reports
+    submitted before the close still go). Flushes; how many."""
+    done = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.round_id == round_id, OutboxMessage.status == MailStatus.QUEUED)
+        .where(OutboxMessage.kind != MailKind.RECEIPT)
+        .values(status=MailStatus.CANCELLED, error=CLOSED_REASON)
+    )
+    return done.rowcount or 0
+
+
+def release_after_reopen(round_id: int) -> int:
+    """The round is open again: queue again what its close cancelled (not what was cancelled for another reason,
+    such as a revoked link). Each message keeps its key, so none can go twice. Flushes; how many."""
+    done = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.round_id == round_id, OutboxMessage.status == MailStatus.CANCELLED)
+        .where(OutboxMessage.error == CLOSED_REASON)
+        .values(status=MailStatus.QUEUED, error=None)
+    )
+    return done.rowcount or 0
+
+
 def policy(round_id: int) -> ReminderPolicy:
     """The round's reminder policy (the defaults, unsaved, when the lead has set none)."""
     return db.session.get(ReminderPolicy, round_id) or ReminderPolicy(round_id=round_id, **DEFAULT_POLICY)

@@ -19,7 +19,7 @@ from survey.models import (
     utcnow,
 )
 from survey.models.states import ResponseStatus
-from survey.services import audit, rounds
+from survey.services import audit, outbox, rounds
 from survey.validate import ValidationError, check_email
 
 
@@ -94,8 +94,8 @@ def create(
     return rnd
 
 
-def change(rnd: Round, settings: RoundSettings, *, actor_id: int) -> None:
-    """Change a round's dates and settings (audited, naming what changed). Flushes."""
+def change(rnd: Round, settings: RoundSettings, *, actor_id: int) -> dict[str, str]:
+    """Change a round's dates and settings (audited, naming what changed). Flushes; what changed."""
     changed = {}
     for key, value in vars(settings).items():
         if getattr(rnd, key) != value:
@@ -105,17 +105,22 @@ def change(rnd: Round, settings: RoundSettings, *, actor_id: int) -> None:
         audit.record("round.changed", actor_type="user", actor_id=actor_id, target_type="round", target_id=rnd.id,
                      summary=rnd.name, **changed)  # fmt: skip
     db.session.flush()
+    return changed
 
 
-def set_closed(rnd: Round, closed: bool, *, actor_id: int) -> None:
-    """Close a round (no more saves or submissions; its invitation links stop working) or open it again. Audited."""
-    if (rnd.closed_at is not None) != closed:
-        rnd.closed_at = utcnow() if closed else None
-        action = "round.closed" if closed else "round.reopened"
-        audit.record(
-            action, actor_type="user", actor_id=actor_id, target_type="round", target_id=rnd.id, summary=rnd.name
-        )
+def set_closed(rnd: Round, closed: bool, *, actor_id: int) -> int:
+    """Close a round (no more saves or submissions; its invitation links stop working; its unsent invitations and
+    reminders are held back) or open it again (what the close held back is queued again). Audited. Flushes; how
+    many messages were held back or released."""
+    if (rnd.closed_at is not None) == closed:
+        return 0
+    rnd.closed_at = utcnow() if closed else None
+    messages = outbox.hold_for_close(rnd.id) if closed else outbox.release_after_reopen(rnd.id)
+    action = "round.closed" if closed else "round.reopened"
+    audit.record(action, actor_type="user", actor_id=actor_id, target_type="round", target_id=rnd.id,
+                 summary=rnd.name, messages=str(messages))  # fmt: skip
     db.session.flush()
+    return messages
 
 
 def reopen_response(response: Response, reason: str, *, actor_id: int) -> None:

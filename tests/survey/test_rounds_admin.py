@@ -7,13 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from redis import Redis
+from rq.job import Job as RqJob
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import func, select
 
-from survey.models import AuditEvent, Organisation, ReopenRequest, Response, Round, utcnow
-from survey.services import responses
+from survey import mail_jobs
+from survey.models import AuditEvent, Organisation, OutboxMessage, ReopenRequest, Response, Round, utcnow
+from survey.services import outbox, responses
 from tests.staff_login import sign_in
 
 
@@ -165,3 +169,73 @@ def test_the_database_refuses_to_change_or_delete_an_audit_event_on_postgresql(l
             db.session.execute(statement)
         db.session.rollback()
     assert db.session.scalar(select(AuditEvent.action)) == "user.created"
+
+
+def test_closing_holds_unsent_invitations_back_and_opening_again_sends_them_once(client, lead, factory, db, smtp):
+    rnd = factory.round()
+    for _ in range(2):
+        factory.response(rnd, factory.organisation())
+    db.session.commit()
+    assert outbox.invite_round(rnd.id, actor_id=None) == 4  # written, not yet sent
+    db.session.commit()
+    contact = db.session.scalar(select(OutboxMessage.contact_id).order_by(OutboxMessage.id))
+    outbox.revoke(rnd.id, contact, actor_id=None)  # cancelled for another reason: stays cancelled
+    db.session.commit()
+    sign_in(client, *lead)
+    client.get(f"/manage/rounds/{rnd.id}/settings")
+    closed = client.post(f"/manage/rounds/{rnd.id}/close", {})
+    assert closed.status_code == 302
+    assert "3 unsent e-mail(s) are held back" in text_of(client.get(f"/manage/rounds/{rnd.id}/settings"))
+    db.session.rollback()
+    errors = db.session.scalars(select(OutboxMessage.error).order_by(OutboxMessage.id)).all()
+    assert errors == ["The link was revoked before this message was sent."] + [outbox.CLOSED_REASON] * 3
+    mail_jobs.send_round(rnd.id)
+    assert smtp.inbox.messages == []  # nothing goes out of a closed round
+    client.post(f"/manage/rounds/{rnd.id}/close", {})  # open again
+    assert "3 held-back e-mail(s) are sent" in text_of(client.get(f"/manage/rounds/{rnd.id}/settings"))
+    db.session.rollback()
+    statuses = db.session.scalars(select(OutboxMessage.status).order_by(OutboxMessage.id)).all()
+    assert statuses == ["cancelled", "sent", "sent", "sent"] and len(smtp.inbox.messages) == 3
+    client.post(f"/manage/rounds/{rnd.id}/close", {})
+    client.get(f"/manage/rounds/{rnd.id}/settings")
+    client.post(f"/manage/rounds/{rnd.id}/close", {})  # closed and opened again: nothing left to send twice
+    mail_jobs.send_round(rnd.id)
+    assert len(smtp.inbox.messages) == 3
+
+
+def test_moving_the_deadline_moves_the_scheduled_reminders_and_a_stale_one_sends_nothing(
+    client, lead, factory, db, smtp, redis_url
+):
+    rnd = factory.round()
+    factory.response(rnd, factory.organisation())
+    db.session.commit()
+    outbox.invite_round(rnd.id, actor_id=None)
+    outbox.set_policy(rnd.id, [3], max_per_contact=2, min_gap_days=0)
+    db.session.commit()
+    old = rnd.deadline
+    assert list(mail_jobs.schedule_reminders(rnd.id)) == [3]
+    conn = Redis.from_url(redis_url)
+    scheduled = ScheduledJobRegistry("default", connection=conn)
+    (job_id,) = scheduled.get_job_ids()
+    assert RqJob.fetch(job_id, connection=conn).args == (rnd.id, old.isoformat())
+    sign_in(client, *lead)
+    client.get(f"/manage/rounds/{rnd.id}/settings")
+    new = old + timedelta(days=7)
+    opens = rnd.opens_on.isoformat()
+    moved = client.post(
+        f"/manage/rounds/{rnd.id}/settings", round_form(rnd.name, opens_on=opens, deadline=new.isoformat())
+    )
+    assert moved.status_code == 302
+    assert "Its automatic reminders move with the deadline" in text_of(client.get(f"/manage/rounds/{rnd.id}/settings"))
+    (job_id,) = scheduled.get_job_ids()
+    assert RqJob.fetch(job_id, connection=conn).args == (rnd.id, new.isoformat())
+    when = datetime.fromtimestamp(scheduled.get_scheduled_time(job_id).timestamp(), UTC)
+    assert when.astimezone(mail_jobs.UK).date() == new - timedelta(days=3)
+    db.session.rollback()
+    assert mail_jobs.due_reminders(rnd.id, old.isoformat()) == 0  # a job that outlived its deadline: nothing
+    assert db.session.scalar(select(func.count()).where(OutboxMessage.kind == "reminder")) == 0
+    assert mail_jobs.due_reminders(rnd.id, new.isoformat()) == 2
+    client.get(f"/manage/rounds/{rnd.id}/settings")
+    client.post(f"/manage/rounds/{rnd.id}/close", {})
+    assert scheduled.get_job_ids() == []  # a closed round has no reminders to come
+    conn.close()

@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from forms.auth import ButtonForm
 from forms.rounds import NewRoundForm, ReopenForm, RoundSettingsForm
+from survey import mail_jobs
 from survey.blueprints.manage import bp
 from survey.extensions import db
 from survey.models import Response, Round
@@ -84,9 +85,11 @@ def round_settings(round_id: int) -> Page:
     if form.validate_on_submit():
         settings = _settings(form)
         if not _refused(form, round_admin.check_settings(settings)):
-            round_admin.change(rnd, settings, actor_id=current_user.id)
+            changed = round_admin.change(rnd, settings, actor_id=current_user.id)
             db.session.commit()
-            flash("The round's settings are saved.")
+            moved = "deadline" in changed and mail_jobs.schedule_reminders(rnd.id)
+            moved_note = " Its automatic reminders move with the deadline." if moved else ""
+            flash("The round's settings are saved." + moved_note)
             return redirect(url_for("manage.round_settings", round_id=rnd.id))
     return render_template("manage/round_form.html", form=form, round=rnd, button=ButtonForm()), (
         400 if form.errors else 200
@@ -99,9 +102,15 @@ def round_close(round_id: int) -> WerkzeugResponse:
     """Close the round (no more saves, invitation links stop working), or open it again."""
     rnd = db.get_or_404(Round, round_id)
     if ButtonForm().validate_on_submit():
-        round_admin.set_closed(rnd, rnd.closed_at is None, actor_id=current_user.id)
+        messages = round_admin.set_closed(rnd, rnd.closed_at is None, actor_id=current_user.id)
         db.session.commit()
-        flash(f"{rnd.name} is {'closed' if rnd.closed_at else 'open again'}.")
+        mail_jobs.schedule_reminders(rnd.id)  # a closed round has none; an opened one gets its policy's again
+        if rnd.closed_at:
+            flash(f"{rnd.name} is closed." + (f" {messages} unsent e-mail(s) are held back." if messages else ""))
+        else:
+            if messages:
+                mail_jobs.send_round(rnd.id)
+            flash(f"{rnd.name} is open again." + (f" {messages} held-back e-mail(s) are sent." if messages else ""))
     return redirect(url_for("manage.round_settings", round_id=rnd.id))
 
 
