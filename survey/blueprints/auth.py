@@ -174,8 +174,12 @@ def set_up_two_factor() -> Page:
 
 
 def _recovery_codes_page(codes: list[str], target: str) -> tuple[str, int, dict[str, str]]:
-    """The ten recovery codes, shown once, never cached."""
-    return render_template("auth/recovery_codes.html", codes=codes, target=target), 200, {"Cache-Control": "no-store"}
+    """The ten recovery codes, shown once, never cached, with a download of them as a text file that the page
+    itself carries (a data: link): the codes are never stored in plain text, nor served again."""
+    account = current_user.user.email if current_user.is_authenticated else ""
+    lines = [f"Recovery codes for {account}: Pledge progress reporting", "Each code works once.", "", *codes, ""]
+    page = render_template("auth/recovery_codes.html", codes=codes, target=target, as_text="\r\n".join(lines))
+    return page, 200, {"Cache-Control": "no-store"}
 
 
 @bp.get("/account")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import urllib.parse
 
@@ -45,6 +46,11 @@ def test_first_sign_in_sets_up_two_factor_with_a_qr_code_and_ten_recovery_codes(
     assert done.status_code == 200 and done.headers["Cache-Control"] == "no-store"
     codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", done.text)
     assert len(set(codes)) == 10
+    download = re.search(
+        r'href="data:text/plain;charset=utf-8,([^"]+)"\s+download="pledge-recovery-codes.txt"', done.text
+    )
+    as_text = urllib.parse.unquote(html.unescape(download.group(1)))
+    assert as_text.startswith("Recovery codes for new@pledge.example") and as_text.split("\r\n")[3:13] == codes
     stored = db.session.scalars(select(RecoveryCode.code_hash)).all()
     assert len(stored) == 10 and all(len(h) == 64 and h not in codes for h in stored)  # only hashes are kept
     assert client.get("/manage/").status_code == 403  # signed in: a reviewer, so not the lead's rounds page
