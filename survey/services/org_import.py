@@ -49,6 +49,12 @@ class Plan:
         """The rows that stop the import."""
         return [r for r in self.rows if r.problems]
 
+    def ordered_rows(self) -> list[PlannedRow]:
+        """The rows as the preview lists them: problems first, then changes, new rows and rows already there,
+        each in the file's order."""
+        rank = {UPDATED: 1, UNCHANGED: 3}
+        return sorted(self.rows, key=lambda r: (0 if r.problems else rank.get(r.outcome, 2), r.number))
+
     @property
     def counts(self) -> Counter[str]:
         """How many rows have each outcome."""

@@ -16,6 +16,12 @@ PASSWORD = "a long lead password for the browser"
 HEADER = b"Organisation,Type,Region,Contact name,Contact role,Contact email\r\n"
 GOOD = HEADER + b"Fenbridge Trust,Council,Kent,Ada Obi,Chair,ada@fen.example\r\n"
 BAD = HEADER + b"Fenbridge Trust,Hospital,Kent,Ada Obi,Chair,ada@\r\n"
+# 150 rows, the last with a problem: a preview of two pages, the problem on the first.
+MANY = (
+    HEADER
+    + b"".join(f"Trust {i},Council,Kent,Person {i},,p{i}@t.example\r\n".encode() for i in range(149))
+    + BAD[len(HEADER) :]
+)
 
 
 def heading(page) -> str:
@@ -93,6 +99,15 @@ def test_the_lead_pages_pass_axe_with_their_error_states(page, factory, db, axe,
     submit(page, "Upload and preview")
     assert "1 row has problems" in page.locator(".nhsuk-error-summary").inner_text()
     axe(page)  # the preview with its problems
+    (tmp_path / "many.csv").write_bytes(MANY)
+    page.goto("/manage/organisations/import")
+    page.get_by_label("Upload a file").set_input_files(str(tmp_path / "many.csv"))
+    submit(page, "Upload and preview")
+    assert "page 1 of 2" in page.locator("caption").inner_text()
+    axe(page)  # a preview of many rows, a page of them with the links to the others
+    follow(page, "Next")
+    assert "page 2 of 2" in page.locator("caption").inner_text()
+    axe(page)
     page.goto("/manage/organisations/import")
     page.get_by_label("Upload a file").set_input_files(str(tmp_path / "good.csv"))
     submit(page, "Upload and preview")

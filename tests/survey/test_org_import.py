@@ -183,3 +183,24 @@ def test_the_export_reads_back_unchanged_by_the_import_and_by_calamine(lead_clie
     rows = read_back.get_sheet_by_index(0).to_python()
     assert rows[0] == HEADER and sorted(r[5] for r in rows[1:]) == sorted(r[5] for r in ROWS)
     assert db.session.scalar(select(func.count()).where(AuditEvent.action == "export.organisations")) == 4
+
+
+def test_a_large_file_is_previewed_a_page_at_a_time_problems_first(lead_client, db):
+    rows = [
+        [f"Trust {i:04}", "NHS mental health trust", "London", f"Person {i}", "", f"p{i}@t{i}.example"]
+        for i in range(250)
+    ]
+    rows[180][5] = "not-an-address"  # one problem, far down the file (row 182)
+    page = preview(lead_client, csv_bytes(rows), "many.csv")
+    assert page.status_code == 422 and "1 row has problems: nothing can be imported" in page.text
+    text = text_of(page)
+    assert "New organisation 249 rows" in text and "Problem 1 row" in text
+    assert "Rows of the file: 1 to 100 of 250, problems first (page 1 of 3)" in text
+    numbers = [int(n) for n in re.findall(r'<tr class="nhsuk-table__row" id="row-(\d+)"', page.text)]
+    assert len(numbers) == 100 and numbers[0] == 182 and numbers[1:] == list(range(2, 101))  # the problem first
+    assert 'href="#row-182"' in page.text  # the error summary's link lands on this page
+    last = lead_client.get(page.url.path + "?page=3")
+    numbers = [int(n) for n in re.findall(r'<tr class="nhsuk-table__row" id="row-(\d+)"', last.text)]
+    assert numbers == list(range(202, 252)) and "page 2 of 3" in last.text  # 182 went first, on page 1
+    assert "Next" not in text_of(last).split("Rows of the file")[1]
+    assert lead_client.get(page.url.path + "?page=99").text.count('class="nhsuk-table__row" id="row-') == 50

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -19,6 +19,8 @@ from survey.services import audit, org_import, organisations, orgfile, pledges
 
 # The file limit, plus room for the form around it: a larger upload gets the 413 page that names the limit.
 UPLOAD_LIMIT = orgfile.MAX_BYTES + 64 * 1024
+PREVIEW_PAGE = 100  # rows of the file a page of the preview shows
+
 FORMATS = {
     "csv": ("text/csv; charset=utf-8", orgfile.write_csv),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", orgfile.write_xlsx),
@@ -57,12 +59,24 @@ def preview_or_404(import_id: int) -> OrganisationImport:
 @bp.get("/organisations/imports/<int:import_id>")
 @require(MANAGE_ORGANISATIONS)
 def organisations_import_preview(import_id: int) -> tuple[str, int]:
-    """What the import will do, row by row, compared with the database now; problems by row and by column."""
+    """What the import will do, compared with the database now: counts per outcome, problems by column, and the
+    rows a page at a time, problems first, then changes, new rows and rows already there."""
     imp = preview_or_404(import_id)
     plan = org_import.plan(imp)
     status = 422 if plan.problem_rows and imp.status == "preview" else 200
+    ordered = plan.ordered_rows()
+    pages = max(1, -(-len(ordered) // PREVIEW_PAGE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
     return render_template(
-        "manage/import_preview.html", imp=imp, plan=plan, form=ButtonForm(), labels=orgfile.LABELS
+        "manage/import_preview.html",
+        imp=imp,
+        plan=plan,
+        rows=ordered[(page - 1) * PREVIEW_PAGE : page * PREVIEW_PAGE],
+        first=(page - 1) * PREVIEW_PAGE + 1,
+        page=page,
+        pages=pages,
+        form=ButtonForm(),
+        labels=orgfile.LABELS,
     ), status
 
 
