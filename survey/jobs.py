@@ -6,7 +6,7 @@ lifecycle (`survey/services/jobs.py`) and the kinds' own functions only flush.
 from __future__ import annotations
 
 import logging
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rq import get_current_job
 
@@ -83,10 +83,10 @@ class Launched(NamedTuple):
     outcome: Launch
 
 
-def launch(kind: JobKind, target_type: str, target_id: int) -> Launched:
-    """Create the Job row and queue its work in batches; a duplicate launch joins the active job, or resumes it
-    when some of its pending items are held by none of its live RQ jobs. Commits."""
-    job, created = lifecycle.open_job(kind, target_type, target_id)
+def launch(kind: JobKind, target_type: str, target_id: int, params: dict[str, Any] | None = None) -> Launched:
+    """Create the Job row (with the launcher's `params`) and queue its work in batches; a duplicate launch joins the
+    active job, or resumes it when some of its pending items are held by none of its live RQ jobs. Commits."""
+    job, created = lifecycle.open_job(kind, target_type, target_id, params)
     # Committed before the lock is asked for: with Redis down the row is left for the sweep to find.
     db.session.commit()
     if job.status not in ACTIVE_JOB_STATUSES:
@@ -101,7 +101,7 @@ def launch(kind: JobKind, target_type: str, target_id: int) -> Launched:
     if created:
         return Launched(job, Launch.STARTED)
     if job.status == JobStatus.FAILED:  # RQ had given up on its batches: this launch starts afresh
-        return launch(kind, target_type, target_id)
+        return launch(kind, target_type, target_id, params)
     return Launched(job, Launch.RESUMED if resumed else Launch.JOINED)
 
 

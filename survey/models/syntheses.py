@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from survey.models.access import User
 from survey.models.base import Base, JSONType, utcnow
 from survey.models.rounds import Round
 from survey.models.states import state_column
@@ -44,6 +45,8 @@ class Synthesis(Base):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     round: Mapped[Round] = relationship()
+    built_by: Mapped[User | None] = relationship(foreign_keys=[built_by_id])
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
 
     @property
     def is_published(self) -> bool:

@@ -167,11 +167,11 @@ def latest_job(kinds: Iterable[JobKind], target_type: str, target_id: int) -> Jo
     )
 
 
-def create_job(kind: JobKind, target_type: str, target_id: int) -> Job:
-    """A new Job row for the target's pending items, prepared by the kind's `begin` (finished at once when there is
-    nothing to do); flushes."""
+def create_job(kind: JobKind, target_type: str, target_id: int, params: dict[str, Any] | None = None) -> Job:
+    """A new Job row for the target's pending items, with the launcher's `params` (who started it, say), prepared by
+    the kind's `begin` (finished at once when there is nothing to do); flushes."""
     kind = kind_of(kind.name)  # the registered one: the lifecycle always goes by name, as a Job row does
-    job = Job(kind=kind.name, target_type=target_type, target_id=target_id, params={})
+    job = Job(kind=kind.name, target_type=target_type, target_id=target_id, params=dict(params or {}))
     if kind.begin is not None:
         kind.begin(job)
     job.total = len(kind.pending(job))
@@ -181,10 +181,11 @@ def create_job(kind: JobKind, target_type: str, target_id: int) -> Job:
     return job
 
 
-def open_job(kind: JobKind, target_type: str, target_id: int) -> tuple[Job, bool]:
-    """The active job of this kind for the target, or a new one (flushed); and whether it is new."""
+def open_job(kind: JobKind, target_type: str, target_id: int, params: dict[str, Any] | None = None) -> tuple[Job, bool]:
+    """The active job of this kind for the target (a launch that joins it keeps its params), or a new one with
+    `params` (flushed); and whether it is new."""
     existing = active_job(kind.name, target_type, target_id)
-    return (existing, False) if existing is not None else (create_job(kind, target_type, target_id), True)
+    return (existing, False) if existing is not None else (create_job(kind, target_type, target_id, params), True)
 
 
 @dataclass(frozen=True)

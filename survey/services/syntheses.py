@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import joinedload, undefer
 
 from survey.extensions import db
 from survey.models import Job, Round, Synthesis, SynthesisKind, utcnow
@@ -21,6 +21,7 @@ from survey.reports import data as d
 from survey.reports.figures import figures_csv
 from survey.reports.gather import SynthesisError, gather
 from survey.reports.pdf_synthesis import build_synthesis
+from survey.services import audit
 from survey.services import jobs as lifecycle
 from survey.services.jobs import JobKind
 
@@ -73,12 +74,20 @@ def publish(synthesis: Synthesis, user_id: int) -> None:
     if synthesis.published_at is None:
         synthesis.published_at = utcnow()
         synthesis.published_by_id = user_id
+        audit.record("synthesis.published", actor_type="user", actor_id=user_id, target_type="synthesis",
+                     target_id=synthesis.id, summary=f"{synthesis.round.name}, version {synthesis.version}",
+                     sha256=synthesis.sha256)  # fmt: skip
         db.session.flush()
 
 
 def versions(round_id: int) -> list[Synthesis]:
     """A round's builds, newest first (without their PDFs)."""
-    query = select(Synthesis).where(Synthesis.round_id == round_id).order_by(Synthesis.version.desc())
+    query = (
+        select(Synthesis)
+        .options(joinedload(Synthesis.built_by), joinedload(Synthesis.published_by))
+        .where(Synthesis.round_id == round_id)
+        .order_by(Synthesis.version.desc())
+    )
     return list(db.session.scalars(query))
 
 

@@ -8,9 +8,10 @@ import io
 import re
 
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from survey.extensions import db as _db
-from survey.models import Answer, Contact, Synthesis
+from survey.models import Answer, AuditEvent, Contact, Synthesis, User
 from tests.staff_login import sign_in
 from tests.survey import synthesis_scenario
 from tests.survey.synthesis_scenario import SECRET
@@ -53,6 +54,18 @@ def test_the_lead_builds_a_draft_then_a_version_and_publishes_it_for_readers(
     _db.session.rollback()
     stored = _db.session.get(Synthesis, final.id)
     assert stored.published_at is not None and stored.sha256 == final.sha256
+    lead_id = _db.session.scalar(select(User.id).where(User.email == lead[0]))
+    assert (draft.built_by_id, stored.built_by_id, stored.published_by_id) == (lead_id, lead_id, lead_id)
+    versions = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(f"/manage/rounds/{s.current.id}/syntheses").text))
+    assert versions.count("Started by Pat Lead") == 2 and "by Pat Lead" in versions.split("Published", 1)[1]
+    events = _db.session.execute(
+        select(AuditEvent.action, AuditEvent.actor_id).where(AuditEvent.action.like("synthesis.%"))
+    )
+    assert sorted(events) == [
+        ("synthesis.build_started", lead_id),
+        ("synthesis.build_started", lead_id),
+        ("synthesis.published", lead_id),
+    ]
 
     listing = reader.get("/published/")
     assert listing.status_code == 200 and f"/published/syntheses/{final.id}.pdf" in listing.text

@@ -13,7 +13,7 @@ from survey.auth import require_role
 from survey.blueprints.manage import bp
 from survey.extensions import db
 from survey.models import Job, Round, Synthesis, SynthesisKind
-from survey.services import syntheses
+from survey.services import audit, syntheses
 from survey.services.downloads import csv_download, pdf_download
 
 
@@ -52,11 +52,16 @@ def build_synthesis(round_id: int) -> WerkzeugResponse | tuple[str, int]:
         )
         return page, 400
     try:
-        job, _ = jobs.launch(syntheses.kind_for(SynthesisKind(form.kind.data)), "round", rnd.id)
+        kind = SynthesisKind(form.kind.data)
+        job, launched = jobs.launch(syntheses.kind_for(kind), "round", rnd.id, {"user_id": current_user.id})
     except RedisError:
         db.session.rollback()
         flash("The job queue cannot be reached: try again in a minute.")
         return redirect(url_for("manage.syntheses_page", round_id=rnd.id))
+    if launched == jobs.Launch.STARTED:
+        audit.record("synthesis.build_started", actor_type="user", actor_id=current_user.id, target_type="round",
+                     target_id=rnd.id, summary=rnd.name, kind=str(kind), job=str(job.id))  # fmt: skip
+        db.session.commit()
     return redirect(url_for("manage.synthesis_job", job_id=job.id))
 
 
