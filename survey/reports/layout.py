@@ -129,6 +129,7 @@ class Document(BaseDocTemplate):
             initialFontName=fonts.register(),
         )
         self.meta = meta
+        self.total_pages: int | None = None  # known from the second pass on: "Page N of M"
         self._headings = 0
         self._sketched = False
         frame = Frame(MARGIN, MARGIN, A4[0] - 2 * MARGIN, A4[1] - 2 * MARGIN, id="body")
@@ -152,7 +153,8 @@ class Document(BaseDocTemplate):
         canvas.setFont(family, 8)
         canvas.setFillColor(NHS_GREY)
         canvas.drawString(MARGIN, 10 * mm, fonts.printable(self.meta.footer or self.meta.title)[:110])
-        canvas.drawRightString(A4[0] - MARGIN, 10 * mm, f"Page {doc.page}")
+        of = f" of {self.total_pages}" if self.total_pages else ""
+        canvas.drawRightString(A4[0] - MARGIN, 10 * mm, f"Page {doc.page}{of}")
         if self.meta.draft:
             canvas.setFillColor(colors.HexColor("#d5281b"))
             canvas.setFont(f"{family}-Bold", 8)
@@ -257,10 +259,39 @@ def _height(cell: Any, width: float, leading: float) -> float:
     return cell.wrap(width - 2 * PAD, 10_000)[1]
 
 
-def write(out: BinaryIO, meta: Meta, story: list[Flowable], *, multi: bool) -> None:
-    """Lay the story out into `out`: two passes when it has a contents page to number."""
+class PageCount(Flowable):
+    """Takes no room and draws nothing: as an indexing flowable it keeps the build going until a pass printed the
+    page total it ended with, so every footer reads "Page N of M" (the first pass only sketches)."""
+
+    def __init__(self, doc: Document) -> None:
+        super().__init__()
+        self.doc = doc
+        self.used: int | None = None
+
+    def isIndexing(self) -> bool:  # noqa: N802 (ReportLab's name)
+        return True
+
+    def beforeBuild(self) -> None:  # noqa: N802
+        self.used = self.doc.total_pages
+
+    def afterBuild(self) -> None:  # noqa: N802
+        self.doc.total_pages = self.doc.page
+
+    def isSatisfied(self) -> bool:  # noqa: N802
+        return self.used == self.doc.total_pages
+
+    def notify(self, kind: str, stuff: Any) -> None:
+        """The document tells every indexing flowable of each contents entry: nothing here."""
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        return None
+
+
+def write(out: BinaryIO, meta: Meta, story: list[Flowable]) -> None:
+    """Lay the story out into `out`, in as many passes as the contents page and the page total need (two, as a
+    rule: a sketch and the real one)."""
     doc = Document(out, meta)
-    if multi:
-        doc.multiBuild(story)
-    else:
-        doc.build(story)
+    doc.multiBuild([PageCount(doc), *story])

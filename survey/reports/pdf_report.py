@@ -76,4 +76,4 @@ def build_document(doc: Document, out: BinaryIO) -> None:
             story.append(KeepTogether(flow))
     title = f"{doc.title}: {heading}, {doc.round_name}"
     meta = layout.Meta(title=title, author=doc.organisation or "The pledge team", subject=doc.pledge, footer=title)
-    layout.write(out, meta, story, multi=False)
+    layout.write(out, meta, story)

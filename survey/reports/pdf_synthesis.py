@@ -372,4 +372,4 @@ def build_synthesis(data: SynthesisData, out: BinaryIO) -> None:
         draft=data.draft,
         footer=f"{data.pledge} · {state}, {data.round_name}",
     )
-    layout.write(out, meta, story.flow, multi=True)
+    layout.write(out, meta, story.flow)

@@ -152,7 +152,10 @@ def test_staff_download_a_submitted_report(client, factory, lead, db):
     sign_in(client, *lead)
     alder = s.responses[(2, "Alder NHS Trust")]
     assert f"/manage/responses/{alder.id}.pdf" in client.get(f"/manage/responses/{alder.id}").text
-    assert "Alder NHS Trust co-produced" in text_of(client.get(f"/manage/responses/{alder.id}.pdf").content)
+    pdf = client.get(f"/manage/responses/{alder.id}.pdf").content
+    assert "Alder NHS Trust co-produced" in text_of(pdf)
+    pages = [p.extract_text().strip() for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) > 1 and all(p.endswith(f"Page {i} of {len(pages)}") for i, p in enumerate(pages, 1))
 
 
 def test_the_cli_builds_a_synthesis_to_a_file(app, factory, db, tmp_path):
