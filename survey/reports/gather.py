@@ -42,7 +42,9 @@ ACROSS = (
 COMMITMENT_QUESTIONS = ("actions", "impact", "challenges")
 
 
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n")
+# A sentence ends at . ! ? … and the Arabic question mark and Urdu full stop (؟ ۔) before a space, at the
+# ideographic ones (。！？) wherever they stand, and at a line break.
+_SENTENCE_END = re.compile(r"[.!?…؟۔](?=\s)|[。！？]|\n")
 
 
 def sentence_around(text: str, start: int, end: int) -> str:

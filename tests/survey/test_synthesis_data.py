@@ -96,6 +96,17 @@ def test_a_quote_is_the_whole_sentence_around_its_evidence():
     assert sentence_around("Intro:\n- We did it well\n- More", 11, 14) == "We did it well"  # no list marker
 
 
+def test_a_quote_ends_at_the_sentence_marks_of_other_scripts():
+    arabic = "هل وصلنا إلى الجميع؟ عملنا مع المجتمعات المحلية. انتهى"
+    start = arabic.index("عملنا")
+    assert sentence_around(arabic, start, start + 5) == "عملنا مع المجتمعات المحلية."
+    urdu = "ہم نے تربیت دی۔ ہم نے خاندانوں سے بات کی۔ آخر"
+    start = urdu.index("خاندانوں")
+    assert sentence_around(urdu, start, start + 8) == "ہم نے خاندانوں سے بات کی۔"
+    chinese = "我们培训了员工。我们与家庭合作！结束"
+    assert sentence_around(chinese, 8, 10) == "我们与家庭合作！"
+
+
 def test_progress_measures_and_rates_come_from_the_structured_answers(factory, db):
     s = synthesis_scenario.build(factory)
     data = gather(s.current.id)
