@@ -16,7 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table, TableStyle
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from survey.reports import fonts
+from survey.reports import bidi, fonts
 
 NHS_BLUE = colors.HexColor("#005eb8")
 NHS_DARK = colors.HexColor("#212b32")
@@ -223,11 +223,15 @@ def table(rows: list[list[Any]], widths: list[float], st: dict[str, ParagraphSty
 
     def fit(text: str, width: float) -> Any:
         plain = fonts.printable(text)
-        if "\n" not in plain and pdfmetrics.stringWidth(plain, family, cell.fontSize) <= width - 2 * PAD:
+        if (
+            "\n" not in plain
+            and not bidi.has_rtl(plain)
+            and pdfmetrics.stringWidth(plain, family, cell.fontSize) <= width - 2 * PAD
+        ):
             return plain
-        return Paragraph(fonts.safe(text), cell)
+        return bidi.paragraph(text, cell)
 
-    head = [c if not isinstance(c, str) else Paragraph(fonts.safe(c), st["cell_head"]) for c in rows[0]]
+    head = [c if not isinstance(c, str) else bidi.paragraph(c, st["cell_head"]) for c in rows[0]]
     body = [[fit(c, w) if isinstance(c, str) else c for c, w in zip(row, widths, strict=True)] for row in rows[1:]]
     cells = [head, *body]
     # Row heights worked out here, once: left to ReportLab they are recomputed at every page a table splits over,

@@ -8,7 +8,7 @@ from typing import BinaryIO
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from survey.reports import fonts, layout
+from survey.reports import bidi, fonts, layout
 from survey.reports.layout import Heading
 from survey.reports.organisation import Document, Item
 
@@ -24,22 +24,22 @@ def _answer_box(lines: int) -> Table:
 
 
 def _item(it: Item, st: dict, blank: bool) -> list[Flowable]:
-    flow: list[Flowable] = [Paragraph(fonts.safe(it.label), st["h3"])]
+    flow: list[Flowable] = [bidi.paragraph(it.label, st["h3"])]
     if it.hint:
-        flow.append(Paragraph(fonts.safe(it.hint), st["small"]))
+        flow.append(bidi.paragraph(it.hint, st["small"]))
     if it.limit and blank:
-        flow.append(Paragraph(fonts.safe(it.limit), st["small"]))
+        flow.append(bidi.paragraph(it.limit, st["small"]))
     if it.kind == "table":
         widths = [WIDTH * 0.46] + [WIDTH * 0.54 / (len(it.table[0]) - 1)] * (len(it.table[0]) - 1)
         flow.append(layout.table([list(r) for r in it.table], widths, st))
     elif it.kind == "choices":
-        flow.extend(Paragraph(fonts.safe(f"☐  {o}"), st["body"]) for o in it.options)
+        flow.extend(bidi.paragraph(f"☐  {o}", st["body"]) for o in it.options)
     elif blank:
         words = int(it.limit.split()[2]) if it.limit else 60
         flow.append(_answer_box(min(max(words // LINES_PER_WORDS, 2), 12)))
     else:
         for line in it.text.split("\n\n"):
-            flow.append(Paragraph(fonts.safe(line), st["body"]))
+            flow.append(bidi.paragraph(line, st["body"]))
     flow.append(Spacer(0, 6))
     return flow
 
@@ -49,9 +49,9 @@ def build_document(doc: Document, out: BinaryIO) -> None:
     st = layout.styles()
     heading = "Blank questionnaire" if doc.blank else doc.organisation
     story: list[Flowable] = [
-        Paragraph(fonts.safe(doc.pledge), st["small"]),
-        Paragraph(fonts.safe(doc.title), st["title"]),
-        Paragraph(fonts.safe(f"{doc.round_name} — {heading}"), st["subtitle"]),
+        bidi.paragraph(doc.pledge, st["small"]),
+        bidi.paragraph(doc.title, st["title"]),
+        bidi.paragraph(f"{doc.round_name} — {heading}", st["subtitle"]),
     ]
     if doc.blank:
         story.append(
@@ -64,13 +64,13 @@ def build_document(doc: Document, out: BinaryIO) -> None:
             )
         )
     else:
-        story.append(Paragraph(fonts.safe(f"Reference {doc.reference}. {doc.submitted}."), st["body"]))
+        story.append(bidi.paragraph(f"Reference {doc.reference}. {doc.submitted}.", st["body"]))
     story.append(Spacer(0, 8))
     for part in doc.parts:
         if not part.items:
             continue
         items = [_item(it, st, doc.blank) for it in part.items]
-        intro = [Paragraph(fonts.safe(part.intro), st["body"])] if part.intro else []
+        intro = [bidi.paragraph(part.intro, st["body"])] if part.intro else []
         story.append(KeepTogether([Heading(fonts.safe(part.title), st["h1"], 0, toc=False), *intro, *items[0]]))
         for flow in items[1:]:
             story.append(KeepTogether(flow))

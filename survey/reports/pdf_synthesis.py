@@ -12,7 +12,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, PageBreak, Paragraph, Spacer
 
 from survey.rates import SMALL_COUNT_RULE, ZERO_COUNT_RULE, RateTable
-from survey.reports import fonts, layout
+from survey.reports import bidi, fonts, layout
 from survey.reports.data import Findings, SynthesisData, ThemeCount
 from survey.reports.layout import Heading, UnreviewedMark
 
@@ -40,7 +40,7 @@ def decimal(value: float | None, places: int = 2) -> str:
 
 
 def _p(text: str, st: dict[str, Any], style: str = "body") -> Paragraph:
-    return Paragraph(fonts.safe(text), st[style])
+    return bidi.paragraph(text, st[style])
 
 
 class _Story:

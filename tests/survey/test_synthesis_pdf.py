@@ -10,6 +10,7 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
+import arabic_reshaper
 from pypdf import PdfReader
 
 from survey.reports.data import Organisation, Quote, SynthesisData
@@ -128,8 +129,22 @@ def test_many_scripts_render_and_a_missing_glyph_is_replaced_visibly(factory, db
     text = " ".join(pages(pdf_of(_with_text(gather(s.current.id), f"{words} 漢 مرحبا", "Łódź NHS Trust"))))
     assert words in text
     assert "\ufffd" in text and "漢" not in text  # DejaVu has no CJK: a visible replacement, not a gap
-    assert all(letter in text for letter in "مرحبا")
+    assert arabic_reshaper.reshape("مرحبا") in text  # shaped: the letters joined as Arabic writes them
     assert "Łódź NHS Trust" in text
+
+
+def test_right_to_left_text_is_shaped_and_its_lines_read_in_order(factory, db):
+    """pypdf reads right-to-left runs back in logical order, so a line drawn in display order with joined forms
+    reads back as the shaped logical text; letters drawn as they are stored would read back reversed and apart."""
+    s = synthesis_scenario.build(factory)
+    ordinals = ("الأولى", "الثانية", "الثالثة", "الرابعة", "الخامسة", "السادسة", "السابعة", "الثامنة")
+    sentences = [f"الجملة {n} عن العمل مع العائلات والمجتمعات المحلية في المنطقة." for n in ordinals]
+    hebrew = "עבדנו עם משפחות וקהילות"
+    text = " ".join(pages(pdf_of(_with_text(gather(s.current.id), " ".join(sentences) + f" {hebrew}", "Alder"))))
+    flat = re.sub(r"\s+", " ", text)
+    positions = [flat.find(arabic_reshaper.reshape(f"الجملة {n}")) for n in ordinals]
+    assert all(p >= 0 for p in positions) and positions == sorted(positions)  # wrapped lines top to bottom
+    assert arabic_reshaper.reshape("مع العائلات") in flat and hebrew in flat
 
 
 def test_a_long_table_splits_across_pages_with_its_header_repeated(factory, db):
