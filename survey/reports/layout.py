@@ -64,12 +64,27 @@ def styles() -> dict[str, ParagraphStyle]:
             textColor=NHS_BLUE,
             spaceBefore=4,
             spaceAfter=8,
+            keepWithNext=1,  # a heading never ends a page: it goes over with what it heads
         ),
         "h2": ParagraphStyle(
-            "h2", parent=base, fontName=f"{family}-Bold", fontSize=13, leading=17, spaceBefore=10, spaceAfter=5
+            "h2",
+            parent=base,
+            fontName=f"{family}-Bold",
+            fontSize=13,
+            leading=17,
+            spaceBefore=10,
+            spaceAfter=5,
+            keepWithNext=1,
         ),
         "h3": ParagraphStyle(
-            "h3", parent=base, fontName=f"{family}-Bold", fontSize=11, leading=14, spaceBefore=8, spaceAfter=4
+            "h3",
+            parent=base,
+            fontName=f"{family}-Bold",
+            fontSize=11,
+            leading=14,
+            spaceBefore=8,
+            spaceAfter=4,
+            keepWithNext=1,
         ),
         "toc1": ParagraphStyle("toc1", parent=base, fontSize=11, leading=16),
         "toc2": ParagraphStyle("toc2", parent=base, fontSize=9.5, leading=13, leftIndent=14),
