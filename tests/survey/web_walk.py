@@ -23,7 +23,7 @@ from werkzeug.serving import make_server
 from survey import create_app
 from survey.extensions import db
 from survey.models import Answer, Base, Job, Response, SynthesisKind
-from survey.services import staff, syntheses
+from survey.services import receipt_links, staff, syntheses
 from tests.answers import submit_report
 from tests.conftest import SECRET, Browser, Factory
 from tests.staff_login import sign_in
@@ -189,7 +189,13 @@ def main(argv: Sequence[str]) -> int:
         factory = Factory()
         lead_round, response_id = respondent_journey(walk, factory)
         walk.get(factory.invite(db.session.get(Response, response_id)), 302)
-        walk.rest("respond", {"response_id": response_id, "key": "c1.actions"})
+        submitted = db.session.get(Response, response_id)
+        receipt = (  # the token of the receipt's link to the report PDF, as the e-mail carries it
+            receipt_links.url(response_id, int(submitted.submitted_at.timestamp())).split("/")[-2]
+            if submitted.submitted_at
+            else "not-a-token"
+        )
+        walk.rest("respond", {"response_id": response_id, "key": "c1.actions", "token": receipt})
         walk.rest("public", {"token": "not-a-token"})
         synthesis_id = syntheses.build(lead_round, SynthesisKind.FINAL).id  # a version to read, download and publish
         db.session.commit()
