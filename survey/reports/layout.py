@@ -43,6 +43,8 @@ def styles() -> dict[str, ParagraphStyle]:
     """The paragraph styles, in the embedded family."""
     family = fonts.register()
     base = ParagraphStyle("body", fontName=family, fontSize=10, leading=14, textColor=NHS_DARK, alignment=TA_LEFT)
+    # What the three heading levels share; a heading never ends a page: it goes over with what it heads.
+    heading = ParagraphStyle("heading", parent=base, fontName=f"{family}-Bold", keepWithNext=1)
     return {
         "body": base,
         "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11),
@@ -56,36 +58,10 @@ def styles() -> dict[str, ParagraphStyle]:
         ),
         "subtitle": ParagraphStyle("subtitle", parent=base, fontSize=14, leading=20, textColor=NHS_DARK),
         "h1": ParagraphStyle(
-            "h1",
-            parent=base,
-            fontName=f"{family}-Bold",
-            fontSize=18,
-            leading=23,
-            textColor=NHS_BLUE,
-            spaceBefore=4,
-            spaceAfter=8,
-            keepWithNext=1,  # a heading never ends a page: it goes over with what it heads
+            "h1", parent=heading, fontSize=18, leading=23, textColor=NHS_BLUE, spaceBefore=4, spaceAfter=8
         ),
-        "h2": ParagraphStyle(
-            "h2",
-            parent=base,
-            fontName=f"{family}-Bold",
-            fontSize=13,
-            leading=17,
-            spaceBefore=10,
-            spaceAfter=5,
-            keepWithNext=1,
-        ),
-        "h3": ParagraphStyle(
-            "h3",
-            parent=base,
-            fontName=f"{family}-Bold",
-            fontSize=11,
-            leading=14,
-            spaceBefore=8,
-            spaceAfter=4,
-            keepWithNext=1,
-        ),
+        "h2": ParagraphStyle("h2", parent=heading, fontSize=13, leading=17, spaceBefore=10, spaceAfter=5),
+        "h3": ParagraphStyle("h3", parent=heading, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4),
         "toc1": ParagraphStyle("toc1", parent=base, fontSize=11, leading=16),
         "toc2": ParagraphStyle("toc2", parent=base, fontSize=9.5, leading=13, leftIndent=14),
     }

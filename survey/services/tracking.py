@@ -49,16 +49,18 @@ def _opened() -> ColumnElement[Any]:
     )
 
 
-def _state() -> ColumnElement[str]:
-    """An organisation's state in the round, in SQL: the invitations are looked at only for reports not started."""
-    invitations = select(Invitation.id).where(Invitation.response_id == Response.id).correlate(Response)
-    opened = invitations.where(Invitation.last_used_at.is_not(None))
+def _state(opened: ColumnElement[bool] | None = None, invited: ColumnElement[bool] | None = None) -> ColumnElement[str]:
+    """An organisation's state in the round, in SQL: the invitations are looked at only for reports not started,
+    by EXISTS per report unless the caller has them joined (`opened`, `invited`)."""
+    if opened is None or invited is None:
+        invitations = select(Invitation.id).where(Invitation.response_id == Response.id).correlate(Response)
+        opened, invited = invitations.where(Invitation.last_used_at.is_not(None)).exists(), invitations.exists()
     return case(
         (Response.status == ResponseStatus.SUBMITTED, "submitted"),
         (Response.status == ResponseStatus.REOPENED, "reopened"),
         (Response.status == ResponseStatus.IN_PROGRESS, "in_progress"),
-        (opened.exists(), "opened"),
-        (invitations.exists(), "invited"),
+        (opened, "opened"),
+        (invited, "invited"),
         else_="not_invited",
     )
 
@@ -94,14 +96,7 @@ def summary(round_id: int) -> Summary:
         .group_by(Invitation.response_id)
         .subquery("invited")
     )
-    state = case(
-        (Response.status == ResponseStatus.SUBMITTED, "submitted"),
-        (Response.status == ResponseStatus.REOPENED, "reopened"),
-        (Response.status == ResponseStatus.IN_PROGRESS, "in_progress"),
-        (invited.c.opened.is_not(None), "opened"),
-        (invited.c.response_id.is_not(None), "invited"),
-        else_="not_invited",
-    ).label("state")
+    state = _state(invited.c.opened.is_not(None), invited.c.response_id.is_not(None)).label("state")
     query = (
         select(state, func.count(), func.count(mail.c.failed))
         .select_from(Response)
